@@ -1,0 +1,99 @@
+"""Declare a config dataclass's fields as ROS parameters and read them back, validated.
+
+Each field of the dataclass becomes one declared parameter named after the field, with the
+description from ``field(metadata={"help": ...})`` and the field's default (config/*.yaml holds
+the same defaults). Reading happens once at startup; the dataclass's ``validate()`` then raises
+:class:`har_ros.errors.ConfigError` saying which parameter to change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Any, TypeVar
+
+from rcl_interfaces.msg import ParameterDescriptor, ParameterType
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+
+from har_ros.errors import ConfigError
+
+T = TypeVar("T")
+
+_TYPES: dict[Any, int] = {
+    bool: ParameterType.PARAMETER_BOOL,
+    int: ParameterType.PARAMETER_INTEGER,
+    float: ParameterType.PARAMETER_DOUBLE,
+    str: ParameterType.PARAMETER_STRING,
+    list[str]: ParameterType.PARAMETER_STRING_ARRAY,
+    list[float]: ParameterType.PARAMETER_DOUBLE_ARRAY,
+    list[int]: ParameterType.PARAMETER_INTEGER_ARRAY,
+    list[bool]: ParameterType.PARAMETER_BOOL_ARRAY,
+}
+_PARAM_TYPES = {
+    ParameterType.PARAMETER_BOOL: Parameter.Type.BOOL,
+    ParameterType.PARAMETER_INTEGER: Parameter.Type.INTEGER,
+    ParameterType.PARAMETER_DOUBLE: Parameter.Type.DOUBLE,
+    ParameterType.PARAMETER_STRING: Parameter.Type.STRING,
+    ParameterType.PARAMETER_STRING_ARRAY: Parameter.Type.STRING_ARRAY,
+    ParameterType.PARAMETER_DOUBLE_ARRAY: Parameter.Type.DOUBLE_ARRAY,
+    ParameterType.PARAMETER_INTEGER_ARRAY: Parameter.Type.INTEGER_ARRAY,
+    ParameterType.PARAMETER_BOOL_ARRAY: Parameter.Type.BOOL_ARRAY,
+}
+
+
+def parameter_specs(cls: type) -> list[tuple[str, int, Any, str]]:
+    """(name, ParameterType, default, description) for every field of a config dataclass."""
+    hints = typing.get_type_hints(cls)
+    specs = []
+    for f in dataclasses.fields(cls):
+        ptype = _TYPES.get(hints[f.name])
+        if ptype is None:
+            raise TypeError(f"{cls.__name__}.{f.name}: type {hints[f.name]} is not a ROS parameter")
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            raise TypeError(f"{cls.__name__}.{f.name} needs a default")
+        specs.append((f.name, ptype, default, f.metadata.get("help", "")))
+    return specs
+
+
+def declare_config(node: Node, cls: type[T]) -> T:
+    """Declare every field of ``cls`` on ``node`` and return the validated config.
+
+    Raises ConfigError (naming the parameter) when a value has the wrong type or fails
+    ``cls.validate()``.
+    """
+    values: dict[str, Any] = {}
+    for name, ptype, default, help_text in parameter_specs(cls):
+        descriptor = ParameterDescriptor(name=name, type=ptype, description=help_text)
+        try:
+            if isinstance(default, list) and not default:
+                param = node.declare_parameter(name, _PARAM_TYPES[ptype], descriptor)
+                value = param.value if param.type_ != Parameter.Type.NOT_SET else []
+            else:
+                value = node.declare_parameter(name, default, descriptor).value
+        except Exception as exc:  # rclpy raises several types for a wrongly typed override
+            raise ConfigError(
+                f"parameter '{name}': {exc}. Expected {Parameter.Type(_PARAM_TYPES[ptype]).name}"
+                f" ({help_text})"
+            ) from exc
+        values[name] = list(value) if isinstance(value, (list, tuple)) or hasattr(
+            value, "tolist"
+        ) else value
+    config = cls(**values)
+    validate = getattr(config, "validate", None)
+    if validate is not None:
+        validate()
+    return config
+
+
+def describe_config(cls: type) -> str:
+    """Human-readable table of a config's parameters (used by ``--help`` and the README)."""
+    lines = []
+    for name, ptype, default, help_text in parameter_specs(cls):
+        tname = _PARAM_TYPES[ptype].name.lower()
+        lines.append(f"  {name} ({tname}, default {default!r})\n      {help_text}")
+    return "\n".join(lines)

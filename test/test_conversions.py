@@ -1,0 +1,196 @@
+"""Round trips and bad input for every message <-> array conversion (har_ros.ros.conversions)."""
+
+import array
+
+import cv2
+import numpy as np
+import pytest
+from sensor_msgs.msg import CompressedImage, Image
+from std_msgs.msg import Header
+
+from har_ros.errors import InputError
+from har_ros.msg import ActionStamped
+from har_ros.ros import conversions as conv
+
+
+@pytest.fixture
+def bgr():
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, size=(37, 53, 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("encoding", ["bgr8", "rgb8", "bgra8", "rgba8"])
+def test_color_encodings_round_trip(bgr, encoding):
+    msg = conv.bgr_to_imgmsg(bgr, encoding=encoding)
+    assert msg.encoding == encoding and (msg.height, msg.width) == bgr.shape[:2]
+    np.testing.assert_array_equal(conv.imgmsg_to_bgr(msg), bgr)
+
+
+def test_rgb8_channel_order_is_swapped(bgr):
+    msg = conv.bgr_to_imgmsg(bgr, encoding="rgb8")
+    first = np.frombuffer(msg.data, np.uint8)[:3]
+    np.testing.assert_array_equal(first, bgr[0, 0, ::-1])
+
+
+def test_mono8_becomes_three_equal_channels(bgr):
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    out = conv.imgmsg_to_bgr(conv.bgr_to_imgmsg(gray, encoding="mono8"))
+    assert out.shape == (*gray.shape, 3)
+    for c in range(3):
+        np.testing.assert_array_equal(out[:, :, c], gray)
+
+
+@pytest.mark.parametrize("encoding,channels", [("bgr8", 3), ("rgb8", 3), ("mono8", 1), ("rgba8", 4)])
+def test_row_padding_is_skipped(bgr, encoding, channels):
+    h, w = bgr.shape[:2]
+    step = w * channels + 13
+    if encoding == "mono8":
+        src = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)[:, :, None]
+        expected = np.repeat(src, 3, axis=2)
+    elif encoding == "rgb8":
+        src, expected = bgr[:, :, ::-1], bgr
+    elif encoding == "rgba8":
+        src = np.concatenate([bgr[:, :, ::-1], np.full((h, w, 1), 7, np.uint8)], axis=2)
+        expected = bgr
+    else:
+        src, expected = bgr, bgr
+    padded = np.full((h, step), 255, np.uint8)
+    padded[:, : w * channels] = src.reshape(h, w * channels)
+    msg = Image(height=h, width=w, encoding=encoding, step=step)
+    msg.data = array.array("B", padded.tobytes())
+    np.testing.assert_array_equal(conv.imgmsg_to_bgr(msg), expected)
+
+
+def test_bgr8_unpadded_is_a_view_not_a_copy(bgr):
+    msg = conv.bgr_to_imgmsg(bgr)
+    out = conv.imgmsg_to_bgr(msg)
+    assert not out.flags.owndata and not out.flags.writeable
+
+
+@pytest.mark.parametrize(
+    "mutate,match",
+    [
+        (lambda m: setattr(m, "encoding", "16UC1"), "unsupported image encoding"),
+        (lambda m: setattr(m, "encoding", "yuv422"), "unsupported image encoding"),
+        (lambda m: setattr(m, "height", 0), "empty image"),
+        (lambda m: setattr(m, "step", 5), "step"),
+        (lambda m: setattr(m, "data", array.array("B", bytes(100))), "expected"),
+    ],
+)
+def test_bad_images_raise_input_error(bgr, mutate, match):
+    msg = conv.bgr_to_imgmsg(bgr)
+    mutate(msg)
+    with pytest.raises(InputError, match=match):
+        conv.imgmsg_to_bgr(msg)
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "png"])
+def test_compressed_round_trip(bgr, fmt):
+    big = cv2.resize(bgr, (160, 120), interpolation=cv2.INTER_LINEAR)
+    big = cv2.GaussianBlur(big, (9, 9), 3)  # smooth content: JPEG error is then small
+    msg = conv.bgr_to_compressed(big, fmt=fmt, quality=95)
+    assert msg.format == fmt
+    out = conv.image_to_bgr(msg)
+    assert out.shape == big.shape
+    if fmt == "png":
+        np.testing.assert_array_equal(out, big)
+    else:
+        assert np.abs(out.astype(int) - big).mean() < 4
+
+
+def test_corrupt_and_unknown_compressed_raise(bgr):
+    msg = conv.bgr_to_compressed(bgr, fmt="jpeg")
+    msg.data = msg.data[: len(msg.data) // 4]
+    broken = CompressedImage(format="jpeg")
+    broken.data = array.array("B", b"\xff\xd8garbage" * 10)
+    for bad in (broken, CompressedImage(format="jpeg")):
+        with pytest.raises(InputError):
+            conv.compressed_to_bgr(bad)
+    with pytest.raises(InputError, match="unsupported compressed format"):
+        conv.compressed_to_bgr(CompressedImage(format="tiff"))
+
+
+def test_stamps_round_trip_exactly():
+    for ns in (0, 1, 999_999_999, 1_700_000_000_123_456_789):
+        assert conv.stamp_to_ns(conv.ns_to_stamp(ns)) == ns
+    with pytest.raises(InputError):
+        conv.ns_to_stamp(-1)
+
+
+def _frame(n=2):
+    rng = np.random.default_rng(1)
+    skels = rng.uniform(0, 300, size=(n, 18, 3)).astype(np.float32)
+    skels[:, :, 2] = rng.uniform(0, 1, size=(n, 18))
+    skels[:1, 3] = 0.0
+    return conv.SkeletonFrame(
+        stamp_ns=1_700_000_000_500_000_001,
+        frame_id="cam_left_optical",
+        camera_name="cam_left",
+        image_width=640,
+        image_height=480,
+        backend="openpose_mobilenet",
+        skeletons=skels,
+        track_ids=[f"cam_left/{i}" for i in range(n)],
+        scores=np.linspace(0.5, 0.9, n).astype(np.float32),
+    )
+
+
+def test_skeleton_array_round_trip():
+    frame = _frame()
+    msg = conv.skeletons_to_msg(frame)
+    assert msg.header.stamp.sec == 1_700_000_000 and msg.header.stamp.nanosec == 500_000_001
+    assert msg.skeletons[1].keypoints[2].x == pytest.approx(frame.skeletons[1, 2, 0])
+    back = conv.msg_to_skeletons(msg)
+    np.testing.assert_array_equal(back.skeletons, frame.skeletons)
+    assert back.track_ids == frame.track_ids
+    np.testing.assert_allclose(back.scores, frame.scores)
+    for key in ("stamp_ns", "frame_id", "camera_name", "image_width", "image_height", "backend"):
+        assert getattr(back, key) == getattr(frame, key)
+
+
+def test_empty_skeleton_array_means_nobody_in_view():
+    frame = _frame(0)
+    back = conv.msg_to_skeletons(conv.skeletons_to_msg(frame))
+    assert back.skeletons.shape == (0, 18, 3) and back.track_ids == []
+
+
+def test_nan_joints_become_missing():
+    msg = conv.skeletons_to_msg(_frame(1))
+    msg.skeletons[0].keypoints[4].x = float("nan")
+    msg.skeletons[0].keypoints[5].confidence = float("inf")
+    back = conv.msg_to_skeletons(msg)
+    assert (back.skeletons[0, 4] == 0).all() and (back.skeletons[0, 5] == 0).all()
+    assert back.skeletons[0, 6, 2] > 0
+
+
+def test_wrong_skeleton_shape_is_rejected():
+    frame = _frame(1)
+    frame.skeletons = frame.skeletons[:, :17]
+    with pytest.raises(InputError, match="18"):
+        conv.skeletons_to_msg(frame)
+
+
+def test_action_round_trip():
+    decision = conv.ActionDecision(
+        stamp_ns=5_000_000_123,
+        window_start_ns=3_900_000_000,
+        frame_id="cam0",
+        track_id="cam0/3",
+        cameras=["cam0", "cam1"],
+        action="walk",
+        class_index=1,
+        confidence=0.75,
+        class_names=["sit", "walk", "wave"],
+        probabilities=[0.2, 0.75, 0.05],
+        status=ActionStamped.OK,
+    )
+    msg = conv.action_to_msg(decision)
+    assert isinstance(msg.header, Header) and msg.header.stamp.nanosec == 123
+    back = conv.msg_to_action(msg)
+    assert back.stamp_ns == decision.stamp_ns and back.window_start_ns == decision.window_start_ns
+    assert back.cameras == decision.cameras and back.class_names == decision.class_names
+    np.testing.assert_allclose(back.probabilities, decision.probabilities, rtol=1e-6)
+    assert (back.action, back.class_index, back.status) == ("walk", 1, ActionStamped.OK)
+    decision.probabilities = [0.5]
+    with pytest.raises(InputError):
+        conv.action_to_msg(decision)
