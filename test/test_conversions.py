@@ -40,7 +40,9 @@ def test_mono8_becomes_three_equal_channels(bgr):
         np.testing.assert_array_equal(out[:, :, c], gray)
 
 
-@pytest.mark.parametrize("encoding,channels", [("bgr8", 3), ("rgb8", 3), ("mono8", 1), ("rgba8", 4)])
+@pytest.mark.parametrize(
+    "encoding,channels", [("bgr8", 3), ("rgb8", 3), ("mono8", 1), ("rgba8", 4)]
+)
 def test_row_padding_is_skipped(bgr, encoding, channels):
     h, w = bgr.shape[:2]
     step = w * channels + 13

@@ -1,0 +1,131 @@
+"""Configuration of the action node: every field is a declared ROS parameter (same name).
+
+Window geometry comes from the model checkpoint; the window_* parameters exist only to assert
+what a deployment expects (0 = take the checkpoint's), and a conflict fails at startup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from har_ros.decisions import DecisionConfig
+from har_ros.errors import ConfigError
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+def default_model_path() -> str:
+    """The model shipped inside the package (har_ros/models/default)."""
+    import har_ros
+
+    for root in har_ros.__path__:
+        candidate = Path(root) / "models" / "default"
+        if (candidate / "model.json").is_file():
+            return str(candidate)
+    return str(Path(har_ros.__path__[0]) / "models" / "default")
+
+
+@dataclass
+class ActionNodeConfig:
+    """Parameters of the action node (seconds, pixels)."""
+
+    cameras: list[str] = field(
+        default_factory=lambda: ["camera"],
+        metadata=_help(
+            "Camera names: subscribes to '<name>/skeletons' (SkeletonArray) for each."
+        ),
+    )
+    model_path: str = field(
+        default="",
+        metadata=_help("Model folder (model.safetensors + model.json); empty = shipped model."),
+    )
+    expected_window_frames: int = field(
+        default=0, metadata=_help("Fail at startup unless the model's window has this many "
+                                  "frames (0 = accept the checkpoint's).")
+    )
+    expected_rate_hz: float = field(
+        default=0.0, metadata=_help("Fail at startup unless the model's sampling rate is this "
+                                    "(Hz; 0 = accept the checkpoint's).")
+    )
+    max_gap_s: float = field(
+        default=0.3, metadata=_help("Interpolate a joint across gaps up to this long (s).")
+    )
+    gap_reset_s: float = field(
+        default=1.0, metadata=_help("A track silent for longer than this restarts its window (s).")
+    )
+    forget_after_s: float = field(
+        default=3.0, metadata=_help("Forget a track not seen for this long, by stamp (s).")
+    )
+    confidence_threshold: float = field(
+        default=0.5, metadata=_help("Below this smoothed probability the action is 'unknown' "
+                                    "with status LOW_CONFIDENCE.")
+    )
+    smoothing: float = field(
+        default=0.6, metadata=_help("Weight of the newest window in the exponential smoothing "
+                                    "of probabilities (1 = no smoothing).")
+    )
+    hysteresis: float = field(
+        default=0.1, metadata=_help("A new label must beat the current one by this probability "
+                                    "margin (stops flicker).")
+    )
+    stale_after_s: float = field(
+        default=1.0, metadata=_help("Input older than this (by arrival) makes the operator "
+                                    "decision STALE (s).")
+    )
+    fusion_tolerance_s: float = field(
+        default=0.2, metadata=_help("Fuse camera views whose windows end within this of the "
+                                    "newest (s).")
+    )
+    heartbeat_hz: float = field(
+        default=5.0, metadata=_help("Rate of the operator-level 'action' topic, published even "
+                                    "when nothing new arrives (Hz).")
+    )
+    operator_regions: list[float] = field(
+        default_factory=list,
+        metadata=_help("Workspace region per camera, flattened [x0, y0, x1, y1, ...] in pixels "
+                       "(4 values per camera, same order as 'cameras'); empty = most prominent "
+                       "person."),
+    )
+    publish_per_track: bool = field(
+        default=True, metadata=_help("Publish every track's decision on 'actions'.")
+    )
+    torch_threads: int = field(
+        default=1, metadata=_help("CPU threads for PyTorch inference.")
+    )
+    diagnostics_period_s: float = field(
+        default=1.0, metadata=_help("Period of the /diagnostics status (s).")
+    )
+
+    def decision_config(self) -> DecisionConfig:
+        return DecisionConfig(
+            confidence_threshold=self.confidence_threshold,
+            smoothing=self.smoothing,
+            hysteresis=self.hysteresis,
+            stale_after_s=self.stale_after_s,
+            fusion_tolerance_s=self.fusion_tolerance_s,
+        )
+
+    def region_for(self, index: int) -> tuple[float, float, float, float] | None:
+        if not self.operator_regions:
+            return None
+        r = self.operator_regions[4 * index: 4 * index + 4]
+        return (r[0], r[1], r[2], r[3])
+
+    def validate(self) -> ActionNodeConfig:
+        if not self.cameras or len(set(self.cameras)) != len(self.cameras):
+            raise ConfigError(f"parameter 'cameras' = {self.cameras}: give distinct names")
+        if self.operator_regions and len(self.operator_regions) != 4 * len(self.cameras):
+            raise ConfigError(
+                f"parameter 'operator_regions' has {len(self.operator_regions)} values: give 4 "
+                f"per camera ({4 * len(self.cameras)}) or none"
+            )
+        if self.heartbeat_hz <= 0 or self.diagnostics_period_s <= 0 or self.torch_threads < 1:
+            raise ConfigError("heartbeat_hz, diagnostics_period_s must be > 0, torch_threads >= 1")
+        try:
+            self.decision_config().validate()
+        except ConfigError as exc:
+            raise ConfigError(f"action node parameters: {exc}") from exc
+        return self

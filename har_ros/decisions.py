@@ -1,0 +1,188 @@
+"""From window probabilities to safe decisions: smoothing, hysteresis, abstention, operator
+selection, multi-camera fusion and the heartbeat status. No ROS imports.
+
+Statuses mirror ``har_ros/ActionStamped``: OK, LOW_CONFIDENCE ("unknown"), STALE, NO_PERSON,
+WARMING_UP. ``*_ns`` values are source-image acquisition stamps in integer nanoseconds (kept
+exact, so published stamps equal the images'); ``now_s`` and ``received_s`` are the node's
+clock in seconds (input freshness is judged by arrival, so a replayed bag with use_sim_time
+behaves like live input). Configured durations are seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from har_ros.errors import ConfigError
+
+OK, LOW_CONFIDENCE, STALE, NO_PERSON, WARMING_UP = 0, 1, 2, 3, 4
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class DecisionConfig:
+    """Tunables of the decision layer (all validated)."""
+
+    confidence_threshold: float = 0.5
+    smoothing: float = 0.6
+    hysteresis: float = 0.1
+    stale_after_s: float = 1.0
+    fusion_tolerance_s: float = 0.2
+
+    def validate(self) -> DecisionConfig:
+        if not 0 <= self.confidence_threshold < 1:
+            raise ConfigError("confidence_threshold must be in [0, 1)")
+        if not 0 < self.smoothing <= 1:
+            raise ConfigError("smoothing (weight of the newest window) must be in (0, 1]")
+        if not 0 <= self.hysteresis < 1:
+            raise ConfigError("hysteresis must be in [0, 1)")
+        if self.stale_after_s <= 0 or self.fusion_tolerance_s < 0:
+            raise ConfigError("stale_after_s must be > 0 and fusion_tolerance_s >= 0")
+        return self
+
+
+@dataclass
+class Decision:
+    """One decision: ``class_index`` -1 and action "unknown" unless status is OK."""
+
+    status: int
+    class_index: int = -1
+    confidence: float = 0.0
+    probabilities: np.ndarray | None = None
+    stamp_ns: int = 0
+    window_start_ns: int = 0
+    cameras: list[str] = field(default_factory=list)
+
+    def action(self, classes: list[str]) -> str:
+        return classes[self.class_index] if self.status == OK and self.class_index >= 0 else UNKNOWN
+
+
+class Smoother:
+    """Exponential smoothing of probabilities with hysteresis and abstention, for one stream."""
+
+    def __init__(self, config: DecisionConfig) -> None:
+        self.config = config
+        self._probs: np.ndarray | None = None
+        self._label = -1
+
+    def update(self, probs: np.ndarray) -> tuple[int, int, float, np.ndarray]:
+        """Add one window's probabilities; return (status, class_index, confidence, smoothed)."""
+        p = np.asarray(probs, dtype=np.float64)
+        a = self.config.smoothing
+        self._probs = p if self._probs is None or self._probs.shape != p.shape else (
+            a * p + (1 - a) * self._probs
+        )
+        s = self._probs
+        top = int(s.argmax())
+        margin = self.config.hysteresis
+        if self._label < 0 or top == self._label or s[top] > s[self._label] + margin:
+            self._label = top
+        conf = float(s[self._label])
+        if conf < self.config.confidence_threshold:
+            return LOW_CONFIDENCE, -1, conf, s.astype(np.float32)
+        return OK, self._label, conf, s.astype(np.float32)
+
+
+def prominence(skeleton: np.ndarray) -> float:
+    """Bounding-box area (px^2) of the detected joints times their mean confidence."""
+    present = skeleton[:, 2] > 0
+    if present.sum() < 2:
+        return 0.0
+    xy = skeleton[present, :2]
+    area = float(np.prod(xy.max(axis=0) - xy.min(axis=0)))
+    return area * float(skeleton[present, 2].mean())
+
+
+def select_operator(
+    skeletons: np.ndarray, track_ids: list[str], region: tuple[float, float, float, float] | None
+) -> str | None:
+    """The operator's track id: the most prominent person whose neck (or joint centroid) lies
+    in ``region`` (x0, y0, x1, y1 pixels), or the most prominent overall without a region."""
+    best, best_score = None, 0.0
+    for skel, tid in zip(skeletons, track_ids, strict=True):
+        present = skel[:, 2] > 0
+        if not present.any():
+            continue
+        cx, cy = skel[1, :2] if skel[1, 2] > 0 else skel[present, :2].mean(axis=0)
+        inside = region is None or (region[0] <= cx <= region[2] and region[1] <= cy <= region[3])
+        if not inside:
+            continue
+        score = prominence(skel)
+        if best is None or score > best_score:
+            best, best_score = tid, score
+    return best
+
+
+def fuse(views: list[tuple[str, np.ndarray, int, int]], tolerance_s: float
+         ) -> tuple[np.ndarray, list[str], int, int]:
+    """Combine per-camera probabilities (camera, probs, window_start_ns, window_end_ns).
+
+    Views whose window ends within ``tolerance_s`` of the newest are combined as a normalised
+    product (mean of log-probabilities); returns (probs, cameras, start_s, end_s).
+    """
+    newest = max(v[3] for v in views)
+    used = [v for v in views if (newest - v[3]) * 1e-9 <= tolerance_s]
+    logp = np.mean([np.log(np.clip(v[1], 1e-6, 1.0)) for v in used], axis=0)
+    p = np.exp(logp - logp.max())
+    return (p / p.sum()).astype(np.float32), [v[0] for v in used], min(v[2] for v in used), newest
+
+
+@dataclass
+class _CameraState:
+    received: float = float("-inf")
+    stamp_ns: int = 0
+    operator: str | None = None
+    view: tuple[np.ndarray, int, int] | None = None  # probs, start_ns, end_ns of the operator
+
+
+class OperatorFusion:
+    """The operator-level decision across cameras, with an explicit status at every heartbeat."""
+
+    def __init__(self, config: DecisionConfig) -> None:
+        self.config = config.validate()
+        self._cams: dict[str, _CameraState] = {}
+        self._smoother = Smoother(config)
+        self._last_fused_end = -1
+        self._last: Decision | None = None
+
+    def note_frame(
+        self, camera: str, stamp_ns: int, received_s: float, operator: str | None
+    ) -> None:
+        """A SkeletonArray arrived from ``camera``; ``operator`` is its selected track or None."""
+        cam = self._cams.setdefault(camera, _CameraState())
+        if operator != cam.operator:
+            cam.view = None
+        cam.received, cam.stamp_ns, cam.operator = received_s, stamp_ns, operator
+
+    def note_window(
+        self, camera: str, track: str, probs: np.ndarray, start_ns: int, end_ns: int
+    ) -> None:
+        """A window of ``track`` on ``camera`` was classified."""
+        cam = self._cams.setdefault(camera, _CameraState())
+        if track == cam.operator:
+            cam.view = (probs, start_ns, end_ns)
+
+    def heartbeat(self, now_s: float) -> Decision:
+        """The decision to publish now (never a stale label presented as OK)."""
+        cfg = self.config
+        fresh = {c: s for c, s in self._cams.items() if now_s - s.received <= cfg.stale_after_s}
+        newest_stamp = max((s.stamp_ns for s in self._cams.values()), default=0)
+        if not fresh:
+            return Decision(STALE, stamp_ns=newest_stamp)
+        with_person = {c: s for c, s in fresh.items() if s.operator is not None}
+        stamp = max(s.stamp_ns for s in fresh.values())
+        if not with_person:
+            return Decision(NO_PERSON, stamp_ns=stamp, cameras=sorted(fresh))
+        views = [
+            (c, s.view[0], s.view[1], s.view[2]) for c, s in with_person.items()
+            if s.view is not None and (s.stamp_ns - s.view[2]) * 1e-9 <= cfg.stale_after_s
+        ]
+        if not views:
+            return Decision(WARMING_UP, stamp_ns=stamp, cameras=sorted(with_person))
+        probs, cams, start, end = fuse(views, cfg.fusion_tolerance_s)
+        if end > self._last_fused_end:
+            status, idx, conf, smoothed = self._smoother.update(probs)
+            self._last = Decision(status, idx, conf, smoothed, end, start, cams)
+            self._last_fused_end = end
+        return self._last

@@ -1,0 +1,130 @@
+"""Configuration of the pose node: every field is a declared ROS parameter (same name).
+
+Defaults here equal config/pose_node.yaml. ``validate()`` raises ConfigError naming the
+parameter and what to change; the node calls it once at startup and refuses to start on error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from har_ros.errors import ConfigError
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass
+class PoseNodeConfig:
+    """Parameters of the pose node (units: pixels of the source image, seconds)."""
+
+    cameras: list[str] = field(
+        default_factory=lambda: ["camera"],
+        metadata=_help(
+            "Logical camera names. Camera i subscribes to image_topics[i] (default "
+            "'<name>/image_raw') and publishes '<name>/skeletons' (SkeletonArray) and, if "
+            "enabled, '<name>/annotated' (Image). Topic names are relative: remap them."
+        ),
+    )
+    image_topics: list[str] = field(
+        default_factory=list,
+        metadata=_help(
+            "Image topic per camera (same order as 'cameras'); empty = '<name>/image_raw'. "
+            "A topic ending in '/compressed' is subscribed as sensor_msgs/CompressedImage "
+            "(jpeg/png), any other as sensor_msgs/Image (rgb8, bgr8, mono8, rgba8, bgra8)."
+        ),
+    )
+    backend: str = field(
+        default="openpose_mobilenet",
+        metadata=_help("Pose estimator: openpose_mobilenet, mediapipe or pyopenpose."),
+    )
+    weights_path: str = field(
+        default="",
+        metadata=_help(
+            "openpose_mobilenet weights file (graph_opt.pb); empty = HAR_ROS_WEIGHTS_DIR or "
+            "<prefix>/share/har_ros/weights (see 'har-ros fetch-weights')."
+        ),
+    )
+    net_height: int = field(
+        default=368,
+        metadata=_help("openpose_mobilenet network input height in pixels (multiple of 16)."),
+    )
+    max_people: int = field(
+        default=0, metadata=_help("Keep at most this many people per image (0 = no limit).")
+    )
+    roi: list[float] = field(
+        default_factory=list,
+        metadata=_help(
+            "Region of interest [x0, y0, x1, y1] in pixels; people centred outside it are "
+            "dropped (empty = whole image)."
+        ),
+    )
+    track_max_age_s: float = field(
+        default=1.0,
+        metadata=_help("Keep a track this long without detections before forgetting it (s)."),
+    )
+    track_max_cost: float = field(
+        default=0.5,
+        metadata=_help(
+            "Largest matching cost (joint distance / person size) to continue a track."
+        ),
+    )
+    publish_annotated: bool = field(
+        default=False,
+        metadata=_help("Also publish '<name>/annotated' images with skeletons and track ids."),
+    )
+    image_reliability: str = field(
+        default="reliable",
+        metadata=_help(
+            "QoS reliability of the image subscriptions: 'reliable' or 'best_effort' (depth 1)."
+        ),
+    )
+    diagnostics_period_s: float = field(
+        default=1.0, metadata=_help("Period of the /diagnostics status (s).")
+    )
+
+    def topic_for(self, index: int) -> str:
+        """Image topic of camera ``index``."""
+        if self.image_topics:
+            return self.image_topics[index]
+        return f"{self.cameras[index]}/image_raw"
+
+    def validate(self) -> PoseNodeConfig:
+        """Raise ConfigError with the parameter to change; return self when valid."""
+        if not self.cameras or any(not c or "/" in c or " " in c for c in self.cameras):
+            raise ConfigError(
+                f"parameter 'cameras' = {self.cameras}: give one or more names without '/' "
+                "or spaces, e.g. ['cam_ceiling', 'cam_side']"
+            )
+        if len(set(self.cameras)) != len(self.cameras):
+            raise ConfigError(f"parameter 'cameras' = {self.cameras} has duplicate names")
+        if self.image_topics and len(self.image_topics) != len(self.cameras):
+            raise ConfigError(
+                f"parameter 'image_topics' has {len(self.image_topics)} entries but 'cameras' "
+                f"has {len(self.cameras)}: give one topic per camera, or none for the defaults"
+            )
+        if self.net_height < 64 or self.net_height % 16:
+            raise ConfigError(
+                f"parameter 'net_height' = {self.net_height}: use a multiple of 16, >= 64 "
+                "(368 is OpenPose's default; 256 is faster and less accurate)"
+            )
+        if self.max_people < 0:
+            raise ConfigError("parameter 'max_people' must be >= 0 (0 = no limit)")
+        if self.roi and (
+            len(self.roi) != 4 or self.roi[0] >= self.roi[2] or self.roi[1] >= self.roi[3]
+        ):
+            raise ConfigError(
+                f"parameter 'roi' = {self.roi}: give [x0, y0, x1, y1] pixels with x0 < x1 and "
+                "y0 < y1, or [] for the whole image"
+            )
+        if self.track_max_age_s <= 0 or self.track_max_cost <= 0:
+            raise ConfigError("parameters 'track_max_age_s' and 'track_max_cost' must be > 0")
+        if self.image_reliability not in ("reliable", "best_effort"):
+            raise ConfigError(
+                f"parameter 'image_reliability' = {self.image_reliability!r}: "
+                "use 'reliable' or 'best_effort'"
+            )
+        if self.diagnostics_period_s <= 0:
+            raise ConfigError("parameter 'diagnostics_period_s' must be > 0")
+        return self

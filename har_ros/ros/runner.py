@@ -1,0 +1,55 @@
+"""Start nodes in a process: rclpy init with the command line's --ros-args, fail fast on bad
+configuration (exit code 2 with the message), spin until Ctrl-C, shut down cleanly."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+import rclpy
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.node import Node
+
+from har_ros.errors import HarRosError
+
+
+def check_network_env() -> None:
+    """Warn when DDS discovery is not confined (this project's network rule)."""
+    if os.environ.get("ROS_AUTOMATIC_DISCOVERY_RANGE") is None:
+        print(
+            "har_ros: warning: ROS_AUTOMATIC_DISCOVERY_RANGE is unset; DDS discovery may leave "
+            "this machine (set it to LOCALHOST to stay on loopback)",
+            file=sys.stderr,
+        )
+
+
+def run_nodes(factories: Sequence[Callable[[], Node]], ros_args: Sequence[str]) -> int:
+    """Create the nodes (in order) in one process and spin them on one executor.
+
+    Returns the process exit code: 0 after Ctrl-C, 2 when a node refused to start.
+    """
+    check_network_env()
+    rclpy.init(args=["har_ros", *ros_args])
+    nodes: list[Node] = []
+    try:
+        try:
+            nodes = [factory() for factory in factories]
+        except HarRosError as exc:
+            print(f"har_ros: cannot start: {exc}", file=sys.stderr)
+            return 2
+        executor = MultiThreadedExecutor(num_threads=max(2, len(nodes) + 1))
+        for node in nodes:
+            executor.add_node(node)
+        try:
+            executor.spin()
+        except (KeyboardInterrupt, ExternalShutdownException):
+            pass
+        return 0
+    finally:
+        for node in nodes:
+            close = getattr(node, "close", None)
+            if close is not None:
+                close()
+            node.destroy_node()
+        rclpy.try_shutdown()

@@ -1,0 +1,59 @@
+"""Show what this har_ros install has: messages, pose backends, weights, default model.
+
+Checks run without starting any node; use it first when something does not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def collect() -> dict[str, object]:
+    """The facts reported by ``har-ros info``."""
+    import har_ros
+
+    report: dict[str, object] = {
+        "version": har_ros.__version__,
+        "python": sys.executable,
+        "package_paths": list(har_ros.__path__),
+        "ros_discovery_range": os.environ.get("ROS_AUTOMATIC_DISCOVERY_RANGE", "(unset)"),
+        "ros_domain_id": os.environ.get("ROS_DOMAIN_ID", "(unset: 0)"),
+    }
+    try:
+        from har_ros import msg  # noqa: F401
+
+        report["messages"] = "built (har_ros.msg imports)"
+    except ImportError as exc:
+        report["messages"] = f"missing: {exc} (run 'make setup' or 'colcon build')"
+    report["rclpy"] = "yes" if importlib.util.find_spec("rclpy") else "no"
+    from har_ros.pose import BACKENDS
+
+    report["pose_backends"] = sorted(BACKENDS)
+    try:
+        from har_ros.pose.weights import OPENPOSE_MOBILENET_THIN, locate_weights
+
+        report["openpose_weights"] = str(locate_weights(OPENPOSE_MOBILENET_THIN))
+    except Exception as exc:  # report, never fail
+        report["openpose_weights"] = f"missing: {exc}"
+    report["mediapipe"] = "yes" if importlib.util.find_spec("mediapipe") else "no"
+    report["pyopenpose"] = "yes" if importlib.util.find_spec("pyopenpose") else "no"
+    return report
+
+
+def run(args: argparse.Namespace) -> int:
+    report = collect()
+    if args.json:
+        import json
+
+        print(json.dumps(report, indent=2))
+    else:
+        for key, value in report.items():
+            print(f"{key:22s} {value}")
+    return 0

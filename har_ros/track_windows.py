@@ -1,0 +1,140 @@
+"""Per-track sliding windows on the model's time base, for online (live or replayed) input.
+
+Each (camera, track) keeps its recent raw observations (stamp, skeleton). When the newest
+observation is at least one stride after the last classified window and the buffer spans a
+whole window, the window ending at the newest stamp is resampled onto the model's rate with
+the same code as training (:func:`har_ros.resample.resample_skeletons`). Stamps are the
+source images' acquisition times in seconds.
+
+Robustness: out-of-order and duplicate stamps are dropped and counted; a gap longer than
+``gap_reset_s`` restarts the window; a track not seen for ``forget_after_s`` (by stamp) is
+forgotten; each buffer holds at most one window of time, so memory is bounded.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from har_ros.errors import ConfigError
+from har_ros.resample import resample_skeletons
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """Window geometry from the model checkpoint: frames at ``rate_hz`` (Hz)."""
+
+    window_frames: int
+    stride_frames: int
+    rate_hz: float
+    max_gap_s: float = 0.3
+    gap_reset_s: float = 1.0
+    forget_after_s: float = 3.0
+    min_coverage: float = 0.5
+
+    @property
+    def window_s(self) -> float:
+        """Time from the first to the last frame of a window (s)."""
+        return (self.window_frames - 1) / self.rate_hz
+
+    @property
+    def stride_s(self) -> float:
+        return self.stride_frames / self.rate_hz
+
+    def validate(self) -> WindowSpec:
+        if self.window_frames < 2 or self.stride_frames < 1 or self.rate_hz <= 0:
+            raise ConfigError(f"invalid window {self}: need >= 2 frames, stride >= 1, rate > 0")
+        if self.gap_reset_s <= self.max_gap_s:
+            raise ConfigError(
+                f"gap_reset_s ({self.gap_reset_s}) must exceed max_gap_s ({self.max_gap_s})"
+            )
+        if not 0 < self.min_coverage <= 1:
+            raise ConfigError(f"min_coverage must be in (0, 1], got {self.min_coverage}")
+        return self
+
+
+@dataclass
+class ReadyWindow:
+    """A window ready for the classifier."""
+
+    key: Hashable
+    window: np.ndarray  # (window_frames, 18, 3) pixels at spec.rate_hz
+    start_s: float
+    end_s: float
+
+
+@dataclass
+class _Buffer:
+    stamps: deque[float] = field(default_factory=deque)
+    skeletons: deque[np.ndarray] = field(default_factory=deque)
+    last_classified_s: float = float("-inf")
+
+
+class TrackWindows:
+    """Sliding windows for many tracks; not thread-safe (call from one thread)."""
+
+    def __init__(self, spec: WindowSpec) -> None:
+        self.spec = spec.validate()
+        self._buffers: dict[Hashable, _Buffer] = {}
+        self.dropped_out_of_order = 0
+        self.resets = 0
+
+    def __len__(self) -> int:
+        return len(self._buffers)
+
+    def observe(self, key: Hashable, stamp_s: float, skeleton: np.ndarray) -> ReadyWindow | None:
+        """Add one observation of track ``key``; return a window when one is due.
+
+        Returns None while warming up, between strides, and for dropped observations.
+        """
+        spec = self.spec
+        buf = self._buffers.setdefault(key, _Buffer())
+        if buf.stamps and stamp_s <= buf.stamps[-1]:
+            self.dropped_out_of_order += 1
+            return None
+        if buf.stamps and stamp_s - buf.stamps[-1] > spec.gap_reset_s:
+            buf.stamps.clear()
+            buf.skeletons.clear()
+            buf.last_classified_s = float("-inf")
+            self.resets += 1
+        buf.stamps.append(stamp_s)
+        buf.skeletons.append(np.asarray(skeleton, dtype=np.float32))
+        horizon = stamp_s - spec.window_s - spec.max_gap_s
+        while len(buf.stamps) > 1 and buf.stamps[1] <= horizon:
+            buf.stamps.popleft()
+            buf.skeletons.popleft()
+        if buf.stamps[0] > stamp_s - spec.window_s + 1e-6:
+            return None  # not a whole window yet
+        if stamp_s - buf.last_classified_s < spec.stride_s - 1e-6:
+            return None
+        grid = stamp_s - np.arange(spec.window_frames - 1, -1, -1) / spec.rate_hz
+        window, _ = resample_skeletons(
+            np.stack(buf.skeletons), np.fromiter(buf.stamps, float), spec.rate_hz,
+            max_gap_s=spec.max_gap_s, out_stamps_s=grid,
+        )
+        if (window[..., 2] > 0).any(axis=1).mean() < spec.min_coverage:
+            return None  # mostly empty frames (long dropouts inside the window)
+        buf.last_classified_s = stamp_s
+        return ReadyWindow(key=key, window=window, start_s=float(grid[0]), end_s=stamp_s)
+
+    def keys(self) -> set[Hashable]:
+        """The tracks currently buffered."""
+        return set(self._buffers)
+
+    def is_warming_up(self, key: Hashable) -> bool:
+        """True while ``key`` has observations but never produced a window."""
+        buf = self._buffers.get(key)
+        return buf is not None and buf.last_classified_s == float("-inf")
+
+    def forget_stale(self, newest_stamp_s: float) -> list[Hashable]:
+        """Forget tracks whose last observation is older than ``forget_after_s``."""
+        gone = [
+            k for k, b in self._buffers.items()
+            if not b.stamps or newest_stamp_s - b.stamps[-1] > self.spec.forget_after_s
+        ]
+        for k in gone:
+            del self._buffers[k]
+        return gone

@@ -1,0 +1,89 @@
+"""Decision layer: abstention, hysteresis, operator selection, fusion and heartbeat status."""
+
+import numpy as np
+import pytest
+
+from har_ros import decisions as dec
+
+CFG = dec.DecisionConfig(confidence_threshold=0.5, smoothing=1.0, hysteresis=0.1,
+                         stale_after_s=1.0, fusion_tolerance_s=0.2)
+
+
+def test_low_confidence_abstains_with_unknown():
+    s = dec.Smoother(CFG)
+    status, idx, conf, _ = s.update(np.array([0.4, 0.35, 0.25]))
+    assert (status, idx) == (dec.LOW_CONFIDENCE, -1) and conf == pytest.approx(0.4)
+    d = dec.Decision(status, idx, conf)
+    assert d.action(["a", "b", "c"]) == "unknown"
+
+
+def test_hysteresis_keeps_label_until_clearly_beaten():
+    s = dec.Smoother(CFG)
+    assert s.update(np.array([0.7, 0.3]))[1] == 0
+    status, idx, conf, _ = s.update(np.array([0.45, 0.55]))
+    assert (status, idx) == (dec.LOW_CONFIDENCE, -1) and conf == pytest.approx(0.45), (
+        "a 0.1 lead does not flip the label; the kept label is below threshold -> unknown")
+    status, idx, _, _ = s.update(np.array([0.52, 0.48]))
+    assert (status, idx) == (dec.OK, 0)
+    status, idx, _, _ = s.update(np.array([0.3, 0.7]))
+    assert (status, idx) == (dec.OK, 1)
+
+
+def test_smoothing_averages_windows():
+    s = dec.Smoother(dec.DecisionConfig(smoothing=0.5, confidence_threshold=0.0))
+    s.update(np.array([1.0, 0.0]))
+    _, _, _, p = s.update(np.array([0.0, 1.0]))
+    np.testing.assert_allclose(p, [0.5, 0.5])
+
+
+def _person(x0, y0, size, conf=0.9):
+    s = np.zeros((18, 3), np.float32)
+    s[:, 0] = x0 + np.linspace(0, size / 2, 18)
+    s[:, 1] = y0 + np.linspace(0, size, 18)
+    s[:, 2] = conf
+    return s
+
+
+def test_operator_is_most_prominent_or_in_region():
+    skels = np.stack([_person(10, 10, 50), _person(300, 100, 200)])
+    assert dec.select_operator(skels, ["a", "b"], None) == "b"
+    assert dec.select_operator(skels, ["a", "b"], (0, 0, 100, 100)) == "a"
+    assert dec.select_operator(skels, ["a", "b"], (500, 500, 600, 600)) is None
+    assert dec.select_operator(np.zeros((0, 18, 3)), [], None) is None
+
+
+def test_fusion_is_a_normalised_product_within_tolerance():
+    p, cams, start, end = dec.fuse(
+        [("c1", np.array([0.8, 0.2]), 0, 1_000_000_000),
+         ("c2", np.array([0.6, 0.4]), 0, 1_100_000_000),
+         ("old", np.array([0.0, 1.0]), 0, 500_000_000)], tolerance_s=0.2)
+    assert cams == ["c1", "c2"] and end == 1_100_000_000
+    expected = np.sqrt(np.array([0.8 * 0.6, 0.2 * 0.4]))
+    np.testing.assert_allclose(p, expected / expected.sum(), rtol=1e-5)
+
+
+def test_heartbeat_statuses_never_repeat_a_stale_label_as_ok():
+    f = dec.OperatorFusion(CFG)
+    assert f.heartbeat(0.0).status == dec.STALE  # nothing ever arrived
+    f.note_frame("c1", 5_000_000_000, received_s=10.0, operator=None)
+    assert f.heartbeat(10.1).status == dec.NO_PERSON
+    f.note_frame("c1", 5_100_000_000, received_s=10.1, operator="c1/1")
+    assert f.heartbeat(10.2).status == dec.WARMING_UP
+    f.note_window("c1", "c1/1", np.array([0.9, 0.1]), 4_100_000_000, 5_100_000_000)
+    d = f.heartbeat(10.2)
+    assert (d.status, d.class_index, d.stamp_ns, d.window_start_ns) == (
+        dec.OK, 0, 5_100_000_000, 4_100_000_000)
+    stale = f.heartbeat(11.5)  # camera silent for 1.4 s > stale_after_s
+    assert stale.status == dec.STALE and stale.class_index == -1
+
+
+def test_a_dead_camera_degrades_fusion_without_blocking_it():
+    f = dec.OperatorFusion(CFG)
+    for cam, p in (("c1", [0.9, 0.1]), ("c2", [0.2, 0.8])):
+        f.note_frame(cam, 5_000_000_000, 10.0, f"{cam}/1")
+        f.note_window(cam, f"{cam}/1", np.array(p), 4_000_000_000, 5_000_000_000)
+    assert sorted(f.heartbeat(10.1).cameras) == ["c1", "c2"]
+    f.note_frame("c1", 5_500_000_000, 10.9, "c1/1")
+    f.note_window("c1", "c1/1", np.array([0.9, 0.1]), 4_500_000_000, 5_500_000_000)
+    d = f.heartbeat(11.3)  # c2 silent since 10.0
+    assert d.status == dec.OK and d.cameras == ["c1"] and d.class_index == 0

@@ -1,0 +1,83 @@
+"""Per-track online windows: time base, strides, gaps, out-of-order input, bounded memory."""
+
+import numpy as np
+import pytest
+
+from har_ros.errors import ConfigError
+from har_ros.track_windows import TrackWindows, WindowSpec
+
+
+def _skel(x: float) -> np.ndarray:
+    s = np.zeros((18, 3), np.float32)
+    s[:, 0], s[:, 1], s[:, 2] = x, 2 * x, 1.0
+    return s
+
+
+SPEC = WindowSpec(window_frames=10, stride_frames=5, rate_hz=10.0)
+
+
+def feed(tw, key, times, value=lambda t: 100 * t):
+    return [tw.observe(key, t, _skel(value(t))) for t in times]
+
+
+@pytest.mark.parametrize("fps", [30.0, 10.0, 5.0])
+def test_windows_are_resampled_to_model_rate_whatever_the_input_rate(fps):
+    tw = TrackWindows(SPEC)
+    times = 1000.0 + np.arange(0, 3.0, 1 / fps)
+    out = [w for w in feed(tw, "a", times) if w is not None]
+    assert out, "a 3 s stream must yield windows"
+    w = out[0]
+    assert w.window.shape == (10, 18, 3)
+    assert w.end_s - w.start_s == pytest.approx(0.9)
+    grid = w.start_s + np.arange(10) / 10.0
+    np.testing.assert_allclose(w.window[:, 0, 0], 100 * grid, rtol=1e-5)  # linear motion
+    ends = [o.end_s for o in out]
+    assert np.all(np.diff(ends) >= 0.5 - 1e-6), "one window per stride (0.5 s)"
+
+
+def test_out_of_order_and_duplicate_stamps_are_dropped_and_counted():
+    tw = TrackWindows(SPEC)
+    feed(tw, "a", [1.0, 1.1, 1.2])
+    assert tw.observe("a", 1.2, _skel(0)) is None
+    assert tw.observe("a", 1.05, _skel(0)) is None
+    assert tw.dropped_out_of_order == 2
+    feed(tw, "b", [1.0])  # another track has its own clock
+    assert tw.dropped_out_of_order == 2
+
+
+def test_long_gap_resets_the_window():
+    tw = TrackWindows(SPEC)
+    assert any(feed(tw, "a", np.arange(0, 1.5, 0.1)))
+    after = feed(tw, "a", 5.0 + np.arange(0, 0.8, 0.1))
+    assert tw.resets == 1 and not any(after), "no window until a whole new one is buffered"
+    assert tw.is_warming_up("a")
+
+
+def test_short_dropouts_are_bridged_but_missing_joints_stay_missing():
+    tw = TrackWindows(SPEC)
+    times = [t for t in np.arange(0, 1.2, 0.1) if not 0.45 < t < 0.65]  # 0.3 s hole
+    w = [o for o in feed(tw, "a", times) if o is not None][-1]
+    assert (w.window[:, 0, 2] > 0).all()
+    tw2 = TrackWindows(SPEC)
+    skel = _skel(1)
+    skel[4] = 0  # r_wrist never seen
+    out = [tw2.observe("a", t, skel) for t in np.arange(0, 1.2, 0.1)]
+    windows = [o for o in out if o is not None]
+    assert windows and all((w.window[:, 4] == 0).all() for w in windows)
+
+
+def test_memory_is_bounded_and_vanished_tracks_are_forgotten():
+    tw = TrackWindows(SPEC)
+    feed(tw, "a", np.arange(0, 60, 1 / 30))
+    assert len(tw._buffers["a"].stamps) <= (SPEC.window_s + SPEC.max_gap_s) * 30 + 2
+    feed(tw, "b", [61.0])
+    assert tw.forget_stale(63.5) == ["a"]  # a last seen at ~59.97, b at 61.0; limit 3 s
+    assert tw.keys() == {"b"}
+    assert tw.forget_stale(64.5) == ["b"] and len(tw) == 0
+
+
+def test_invalid_spec_is_rejected():
+    with pytest.raises(ConfigError):
+        WindowSpec(window_frames=1, stride_frames=1, rate_hz=10).validate()
+    with pytest.raises(ConfigError):
+        WindowSpec(10, 5, 10.0, max_gap_s=2.0, gap_reset_s=1.0).validate()
