@@ -22,6 +22,9 @@ COMMANDS: dict[str, str] = {
     "action-node": "action_node",
     "run": "run_pipeline",
     "demo": "demo",
+    "record": "record",
+    "play": "play",
+    "extract": "extract",
 }
 
 

@@ -6,13 +6,12 @@ pose backends take. Skeletons: ``har_ros/SkeletonArray`` <-> (P, 18, 3) float32 
 pixels of the source image. Stamps: ``builtin_interfaces/Time`` <-> integer nanoseconds
 (never floats for identity: two stamps compare equal exactly when the messages' do).
 Malformed input raises :class:`har_ros.errors.InputError` with what is wrong.
+The plain data forms (SkeletonFrame, ActionDecision) live in :mod:`har_ros.frames`.
 """
 
 from __future__ import annotations
 
 import array
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -21,6 +20,7 @@ from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Header
 
 from har_ros.errors import InputError
+from har_ros.frames import ActionDecision, SkeletonFrame
 from har_ros.msg import ActionStamped, Keypoint2D, Skeleton2D, SkeletonArray
 from har_ros.skeleton import NUM_JOINTS
 
@@ -157,25 +157,6 @@ def image_to_bgr(msg: Image | CompressedImage) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- skeletons
-@dataclass
-class SkeletonFrame:
-    """The numpy form of one ``SkeletonArray``: all people seen in one camera image.
-
-    ``skeletons`` is (P, 18, 3) float32: x, y in pixels of the source image (origin top-left)
-    and confidence (0 = missing). ``stamp_ns`` is the image's acquisition stamp.
-    """
-
-    stamp_ns: int
-    frame_id: str
-    camera_name: str
-    image_width: int
-    image_height: int
-    backend: str
-    skeletons: np.ndarray
-    track_ids: list[str]
-    scores: np.ndarray
-
-
 def skeletons_to_msg(frame: SkeletonFrame) -> SkeletonArray:
     """:class:`SkeletonFrame` -> ``har_ros/SkeletonArray`` (header stamp from the frame)."""
     skels = np.asarray(frame.skeletons, dtype=np.float32)
@@ -225,23 +206,6 @@ def msg_to_skeletons(msg: SkeletonArray) -> SkeletonFrame:
 
 
 # ---------------------------------------------------------------------------- actions
-@dataclass
-class ActionDecision:
-    """The numpy form of one ``ActionStamped`` (see msg/ActionStamped.msg for the contract)."""
-
-    stamp_ns: int
-    window_start_ns: int
-    frame_id: str
-    track_id: str
-    cameras: list[str]
-    action: str
-    class_index: int
-    confidence: float
-    class_names: list[str]
-    probabilities: Sequence[float]
-    status: int
-
-
 def action_to_msg(decision: ActionDecision) -> ActionStamped:
     """:class:`ActionDecision` -> ``har_ros/ActionStamped``."""
     if len(decision.probabilities) != len(decision.class_names):

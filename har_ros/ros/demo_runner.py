@@ -156,7 +156,7 @@ def write_outputs(collector: DemoCollector, pose, action, out_dir: Path) -> int:
     }
     (out_dir / "timeline.json").write_text(json.dumps(summary, indent=1, default=str))
     print(f"\npose node: {collector.skeleton_msgs} of {collector.publisher_node.published} frames"
-          f" processed, backend p50 {pose.backend_ms.percentile(50):.0f} ms")
+          f" processed, backend p50 {pose.pipeline.backend_ms.percentile(50):.0f} ms")
     print("outputs:")
     print(f"  annotated video  {collector.video_path} ({collector.frames_written} frames)")
     if png:

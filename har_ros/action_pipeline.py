@@ -1,0 +1,135 @@
+"""The action side of the pipeline without ROS: skeleton frames in, decisions out.
+
+Used by the action node (live), by offline bag evaluation and by benchmarks, so all of them
+run exactly the same windowing, features, model and decision code.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from har_ros import decisions as dec
+from har_ros.action_config import ActionNodeConfig, default_model_path
+from har_ros.classifier import ActionClassifier
+from har_ros.errors import ConfigError
+from har_ros.frames import ActionDecision, SkeletonFrame
+from har_ros.stats import Counters, RollingPercentiles
+from har_ros.track_windows import TrackWindows, WindowSpec
+
+
+def window_spec(config: ActionNodeConfig, clf: ActionClassifier) -> WindowSpec:
+    """The window geometry from the checkpoint, checked against the node's expectations."""
+    if config.expected_window_frames and config.expected_window_frames != clf.window_frames:
+        raise ConfigError(
+            f"parameter 'expected_window_frames' = {config.expected_window_frames} but the model "
+            f"uses {clf.window_frames} frames: set it to 0 or use a matching model"
+        )
+    if config.expected_rate_hz and abs(config.expected_rate_hz - clf.rate_hz) > 1e-6:
+        raise ConfigError(
+            f"parameter 'expected_rate_hz' = {config.expected_rate_hz} but the model samples at "
+            f"{clf.rate_hz} Hz: set it to 0 or use a matching model"
+        )
+    return WindowSpec(
+        window_frames=clf.window_frames,
+        stride_frames=clf.stride_frames,
+        rate_hz=clf.rate_hz,
+        max_gap_s=config.max_gap_s,
+        gap_reset_s=config.gap_reset_s,
+        forget_after_s=config.forget_after_s,
+    ).validate()
+
+
+@dataclass
+class TrackDecision:
+    """One per-track decision produced by a classified window."""
+
+    camera: str
+    frame_id: str
+    track_id: str
+    decision: dec.Decision
+
+
+class ActionPipeline:
+    """Windows per (camera, track) -> batched LSTM -> smoothed per-track decisions, plus the
+    fused operator-level decision on demand (:meth:`heartbeat`)."""
+
+    def __init__(self, config: ActionNodeConfig, classifier: ActionClassifier | None = None
+                 ) -> None:
+        self.config = config.validate()
+        self.classifier = classifier or ActionClassifier.load(
+            config.model_path or default_model_path(), num_threads=config.torch_threads
+        )
+        self.classes = list(self.classifier.classes)
+        self.windows = TrackWindows(window_spec(config, self.classifier))
+        self.fusion = dec.OperatorFusion(config.decision_config())
+        self.smoothers: dict[tuple[str, str], dec.Smoother] = {}
+        self.counters = Counters("frames_in", "windows_classified", "bad_messages")
+        self.infer_ms = RollingPercentiles()
+
+    def process(self, frame: SkeletonFrame, now_s: float) -> list[TrackDecision]:
+        """Add one camera frame (received at node time ``now_s``); return new decisions."""
+        self.counters.inc("frames_in")
+        camera = frame.camera_name
+        index = self.config.cameras.index(camera) if camera in self.config.cameras else -1
+        region = self.config.region_for(index) if index >= 0 else None
+        operator = dec.select_operator(frame.skeletons, frame.track_ids, region)
+        self.fusion.note_frame(camera, frame.stamp_ns, now_s, operator)
+        stamp_s = frame.stamp_ns * 1e-9
+        ready = []
+        for skel, tid in zip(frame.skeletons, frame.track_ids, strict=True):
+            w = self.windows.observe((camera, tid), stamp_s, skel)
+            if w is not None:
+                ready.append(w)
+        self.windows.forget_stale(stamp_s)
+        live = self.windows.keys()
+        for key in [k for k in self.smoothers if k not in live]:
+            del self.smoothers[key]
+        if not ready:
+            return []
+        t0 = time.perf_counter()
+        probs = self.classifier.predict_proba(np.stack([w.window for w in ready]))
+        self.infer_ms.add((time.perf_counter() - t0) * 1e3)
+        self.counters.inc("windows_classified", len(ready))
+        start_ns = frame.stamp_ns - int(round(self.windows.spec.window_s * 1e9))
+        out = []
+        for w, p in zip(ready, probs, strict=True):
+            _, tid = w.key
+            self.fusion.note_window(camera, tid, p, start_ns, frame.stamp_ns)
+            smoother = self.smoothers.setdefault(w.key, dec.Smoother(self.fusion.config))
+            status, idx, conf, smoothed = smoother.update(p)
+            out.append(TrackDecision(camera, frame.frame_id, tid, dec.Decision(
+                status, idx, conf, smoothed, frame.stamp_ns, start_ns, [camera])))
+        return out
+
+    def heartbeat(self, now_s: float) -> dec.Decision:
+        """The operator-level decision at node time ``now_s``."""
+        return self.fusion.heartbeat(now_s)
+
+    def to_action(self, d: dec.Decision, frame_id: str, track_id: str) -> ActionDecision:
+        """A decision as the plain form of ``ActionStamped``."""
+        has_probs = d.probabilities is not None and d.status in (dec.OK, dec.LOW_CONFIDENCE)
+        return ActionDecision(
+            stamp_ns=d.stamp_ns,
+            window_start_ns=d.window_start_ns if has_probs else 0,
+            frame_id=frame_id,
+            track_id=track_id,
+            cameras=list(d.cameras),
+            action=d.action(self.classes),
+            class_index=d.class_index if d.status == dec.OK else -1,
+            confidence=d.confidence if has_probs else 0.0,
+            class_names=list(self.classes) if has_probs else [],
+            probabilities=d.probabilities if has_probs else [],
+            status=d.status,
+        )
+
+    def diagnostics_values(self) -> dict[str, object]:
+        values: dict[str, object] = dict(self.counters.snapshot())
+        values["dropped_out_of_order"] = self.windows.dropped_out_of_order
+        values["window_resets"] = self.windows.resets
+        values["tracks"] = len(self.windows)
+        values["inference_ms_p50"] = self.infer_ms.percentile(50)
+        values["inference_ms_p95"] = self.infer_ms.percentile(95)
+        return values
