@@ -15,7 +15,7 @@ from har_ros import decisions as dec
 from har_ros.action_config import ActionNodeConfig, default_model_path
 from har_ros.classifier import ActionClassifier
 from har_ros.errors import ConfigError
-from har_ros.frames import ActionDecision, SkeletonFrame
+from har_ros.frames import ActionDecision, SkeletonFrame, sanitize_skeletons
 from har_ros.stats import Counters, RollingPercentiles
 from har_ros.track_windows import TrackWindows, WindowSpec
 
@@ -66,7 +66,8 @@ class ActionPipeline:
         self.windows = TrackWindows(window_spec(config, self.classifier))
         self.fusion = dec.OperatorFusion(config.decision_config())
         self.smoothers: dict[tuple[str, str], dec.Smoother] = {}
-        self.counters = Counters("frames_in", "windows_classified", "bad_messages")
+        self.counters = Counters("frames_in", "windows_classified", "bad_messages",
+                                 "joints_rejected")
         self.infer_ms = RollingPercentiles()
 
     def process(self, frame: SkeletonFrame, now_s: float) -> list[TrackDecision]:
@@ -75,11 +76,15 @@ class ActionPipeline:
         camera = frame.camera_name
         index = self.config.cameras.index(camera) if camera in self.config.cameras else -1
         region = self.config.region_for(index) if index >= 0 else None
-        operator = dec.select_operator(frame.skeletons, frame.track_ids, region)
+        skeletons, rejected = sanitize_skeletons(frame.skeletons, frame.image_width,
+                                                 frame.image_height)
+        if rejected:
+            self.counters.inc("joints_rejected", rejected)
+        operator = dec.select_operator(skeletons, frame.track_ids, region)
         self.fusion.note_frame(camera, frame.stamp_ns, now_s, operator)
         stamp_s = frame.stamp_ns * 1e-9
         ready = []
-        for skel, tid in zip(frame.skeletons, frame.track_ids, strict=True):
+        for skel, tid in zip(skeletons, frame.track_ids, strict=True):
             w = self.windows.observe((camera, tid), stamp_s, skel)
             if w is not None:
                 ready.append(w)

@@ -43,3 +43,22 @@ class ActionDecision:
     class_names: list[str]
     probabilities: Sequence[float]
     status: int
+
+
+def sanitize_skeletons(skeletons: np.ndarray, width: int, height: int, margin: float = 0.1
+                       ) -> tuple[np.ndarray, int]:
+    """Mark implausible joints missing: non-finite values, confidence outside (0, 1], or
+    positions more than ``margin`` (fraction of the image size) outside the image.
+
+    Returns (cleaned copy, number of joints rejected). A size of 0 skips the position check.
+    """
+    out = np.array(skeletons, dtype=np.float32, copy=True)
+    x, y, c = out[..., 0], out[..., 1], out[..., 2]
+    present = c > 0
+    bad = ~np.isfinite(out).all(axis=-1) | (c > 1.0)
+    if width > 0 and height > 0:
+        mx, my = margin * width, margin * height
+        bad |= (x < -mx) | (x > width + mx) | (y < -my) | (y > height + my)
+    rejected = int((bad & (present | ~np.isfinite(c))).sum())
+    out[bad] = 0.0
+    return out, rejected

@@ -41,3 +41,23 @@ def ros_domain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, di
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return domain_id, env
+
+
+@pytest.fixture(scope="session")
+def action_model_path() -> Path:
+    """The shipped action model (or $HAR_ROS_TEST_MODEL); skips when neither exists."""
+    from har_ros.action_config import default_model_path
+
+    path = Path(os.environ.get("HAR_ROS_TEST_MODEL") or default_model_path())
+    if not (path / "model.json").is_file():
+        pytest.skip(f"no action model at {path} (the shipped model is har_ros/models/default)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def penn_clip(shared_data: Path):
+    """One real Penn Action clip (0001: 151 frames at 30 fps, one person) in pixels."""
+    from har_ros.data.penn import load_penn_clip
+
+    seq, _ = load_penn_clip(require_file(shared_data / "penn_action/labels/0001.mat"))
+    return seq

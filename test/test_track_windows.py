@@ -81,3 +81,18 @@ def test_invalid_spec_is_rejected():
         WindowSpec(window_frames=1, stride_frames=1, rate_hz=10).validate()
     with pytest.raises(ConfigError):
         WindowSpec(10, 5, 10.0, max_gap_s=2.0, gap_reset_s=1.0).validate()
+
+
+def test_sanitize_rejects_nan_and_far_out_of_image_joints():
+    from har_ros.frames import sanitize_skeletons
+
+    s = np.zeros((1, 18, 3), np.float32)
+    s[0, :, :] = (100, 100, 0.9)
+    s[0, 1, 0] = np.nan
+    s[0, 2, 0] = 1e9
+    s[0, 3, 2] = 7.0  # confidence out of range
+    s[0, 4, :2] = (-10, 500)  # slightly outside 640x480: kept (10 % margin)
+    clean, rejected = sanitize_skeletons(s, 640, 480)
+    assert rejected == 3
+    assert (clean[0, 1:4] == 0).all() and clean[0, 4, 2] == pytest.approx(0.9)
+    assert clean[0, 0, 2] == pytest.approx(0.9)

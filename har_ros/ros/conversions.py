@@ -181,8 +181,9 @@ def skeletons_to_msg(frame: SkeletonFrame) -> SkeletonArray:
 def msg_to_skeletons(msg: SkeletonArray) -> SkeletonFrame:
     """``har_ros/SkeletonArray`` -> :class:`SkeletonFrame`.
 
-    Non-finite coordinates or confidences make that joint missing (0, 0, 0); a skeleton whose
-    keypoint count is not 18 raises InputError.
+    A faithful copy: implausible values (NaN, far outside the image) are left for
+    :func:`har_ros.frames.sanitize_skeletons` to reject and count. A skeleton whose keypoint
+    count is not 18 raises InputError.
     """
     n = len(msg.skeletons)
     skels = np.zeros((n, NUM_JOINTS, 3), dtype=np.float32)
@@ -190,8 +191,6 @@ def msg_to_skeletons(msg: SkeletonArray) -> SkeletonFrame:
         if len(s.keypoints) != NUM_JOINTS:
             raise InputError(f"skeleton {i} has {len(s.keypoints)} keypoints, expected 18")
         skels[i] = [(k.x, k.y, k.confidence) for k in s.keypoints]
-    bad = ~np.isfinite(skels).all(axis=2)
-    skels[bad] = 0.0
     return SkeletonFrame(
         stamp_ns=stamp_to_ns(msg.header.stamp),
         frame_id=msg.header.frame_id,

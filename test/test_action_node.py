@@ -1,0 +1,186 @@
+"""The action node in its own process over real Fast DDS, fed real skeletons (Penn Action):
+per-track decisions with source stamps, the operator heartbeat (OK with two cameras, one
+camera dead, NO_PERSON, STALE), bad input survived, bad models refused at startup."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from rclpy.executors import SingleThreadedExecutor
+from ros_harness import REPO_ROOT, ros_context, spin_until, start_python, stop, subprocess_env
+
+from har_ros.frames import SkeletonFrame
+from har_ros.msg import ActionStamped, SkeletonArray
+from har_ros.ros import conversions as conv
+
+pytestmark = pytest.mark.ros
+T0_NS = 1_700_000_000_000_000_000
+
+
+def _frame(camera: str, skel: np.ndarray | None, stamp_ns: int) -> SkeletonArray:
+    skels = np.zeros((0, 18, 3), np.float32) if skel is None else skel[None]
+    return conv.skeletons_to_msg(SkeletonFrame(
+        stamp_ns, f"{camera}_optical", camera, 640, 480, "penn_labels", skels,
+        [] if skel is None else [f"{camera}/1"], np.ones(len(skels), np.float32)))
+
+
+class Client:
+    """Publishes skeleton frames in real time and collects the node's output."""
+
+    def __init__(self, ctx, cameras):
+        import rclpy
+
+        self.node = rclpy.create_node("action_test_client", context=ctx)
+        self.pubs = {c: self.node.create_publisher(SkeletonArray, f"{c}/skeletons", 10)
+                     for c in cameras}
+        self.actions: list[ActionStamped] = []
+        self.operator: list[tuple[float, ActionStamped]] = []
+        self.node.create_subscription(ActionStamped, "actions", self.actions.append, 50)
+        self.node.create_subscription(
+            ActionStamped, "action", lambda m: self.operator.append((time.monotonic(), m)), 50)
+        self.ex = SingleThreadedExecutor(context=ctx)
+        self.ex.add_node(self.node)
+
+    def wait_connected(self, proc):
+        ok = spin_until(self.ex, lambda: all(p.get_subscription_count() for p in
+                                             self.pubs.values()) and self.operator, 60)
+        assert ok, stop(proc)
+
+    def play(self, frames_by_camera, fps=30.0):
+        """frames_by_camera: list of {camera: SkeletonArray} per tick, published at fps."""
+        period = 1.0 / fps
+        next_t = time.monotonic()
+        for tick in frames_by_camera:
+            for cam, msg in tick.items():
+                self.pubs[cam].publish(msg)
+            next_t += period
+            while time.monotonic() < next_t:
+                self.ex.spin_once(timeout_sec=max(0.0, next_t - time.monotonic()))
+
+    def idle(self, seconds):
+        spin_until(self.ex, lambda: False, seconds)
+
+    def operator_since(self, t):
+        return [m for tm, m in self.operator if tm >= t]
+
+
+def test_action_node_contract_over_dds(ros_domain, action_model_path, penn_clip):
+    domain_id, env = ros_domain
+    meta = json.loads((action_model_path / "model.json").read_text())
+    node = start_python([
+        "-m", "har_ros.cli", "action-node", "--ros-args",
+        "-p", "cameras:=[cam_a, cam_b]", "-p", f"model_path:={action_model_path}",
+        "-p", "heartbeat_hz:=10.0", "-p", "stale_after_s:=0.5", "-p", "confidence_threshold:=0.0",
+        "-p", "diagnostics_period_s:=0.5",
+    ], env)
+    skels = penn_clip.skeletons
+    sent_stamps = set()
+
+    def ticks(cams, start, n, person=True):
+        out = []
+        for i in range(start, start + n):
+            stamp = T0_NS + i * 33_333_333
+            sent_stamps.add(stamp)
+            out.append({c: _frame(c, skels[i % len(skels)] if person else None, stamp)
+                        for c in cams})
+        return out
+
+    try:
+        with ros_context(domain_id) as ctx:
+            c = Client(ctx, ["cam_a", "cam_b"])
+            c.wait_connected(node)
+            # 1. both cameras see the person for 3 s -> per-track decisions and fused OK
+            c.play(ticks(["cam_a", "cam_b"], 0, 90))
+            t_both = time.monotonic()
+            c.idle(0.3)
+            fused = [m for m in c.operator_since(t_both - 0.5) if m.status == ActionStamped.OK]
+            assert fused and sorted(fused[-1].cameras) == ["cam_a", "cam_b"]
+            # 2. cam_b dies: the decision goes on with cam_a alone
+            c.play(ticks(["cam_a"], 90, 45))
+            t_one = time.monotonic()
+            c.idle(0.2)
+            last = c.operator_since(t_one - 0.3)[-1]
+            assert last.status == ActionStamped.OK and list(last.cameras) == ["cam_a"]
+            # 3. bad input: NaN joints, joints far outside the image, a jump back in time
+            bad = _frame("cam_a", skels[0], T0_NS + 136 * 33_333_333)
+            bad.skeletons[0].keypoints[3].x = float("nan")
+            bad.skeletons[0].keypoints[4].x = 1e9
+            sent_stamps.add(T0_NS + 136 * 33_333_333)
+            back = _frame("cam_a", skels[0], T0_NS)  # bag loop: stamp jumps back 4.5 s
+            c.play([{"cam_a": bad}, {"cam_a": back}, {"cam_a": back}])
+            # 4. nobody in view on the live camera -> NO_PERSON
+            c.play(ticks(["cam_a"], 140, 20, person=False))
+            t_empty = time.monotonic()
+            c.idle(0.2)
+            assert c.operator_since(t_empty - 0.1)[-1].status == ActionStamped.NO_PERSON
+            # 5. all input stops -> STALE, stamped with the last input, never a label
+            t_stop = time.monotonic()
+            c.idle(1.2)
+            stale = c.operator_since(t_stop + 0.8)
+            assert stale and all(m.status == ActionStamped.STALE for m in stale)
+            assert all(m.action == "unknown" and m.class_index == -1 for m in stale)
+            assert conv.stamp_to_ns(stale[-1].header.stamp) == T0_NS + 159 * 33_333_333
+            diag = _last_diagnostics(c)
+            assert int(diag["joints_rejected"]) == 2 and int(diag["dropped_out_of_order"]) >= 2
+            c.node.destroy_node()
+    finally:
+        out = stop(node)
+    assert node.returncode == 0, out
+    assert c.actions, out
+    window_ns = int(round((meta["window_frames"] - 1) / meta["rate_hz"] * 1e9))
+    for m in c.actions:
+        stamp = conv.stamp_to_ns(m.header.stamp)
+        assert stamp in sent_stamps, "decision stamps are source stamps, never now()"
+        assert conv.stamp_to_ns(m.window_start) == stamp - window_ns
+        assert m.track_id in ("cam_a/1", "cam_b/1") and list(m.cameras) == [m.track_id[:5]]
+        assert list(m.class_names) == meta["classes"]
+        assert abs(sum(m.probabilities) - 1.0) < 1e-3
+        assert m.status in (ActionStamped.OK, ActionStamped.LOW_CONFIDENCE)
+        assert m.header.frame_id == m.track_id[:5] + "_optical"
+    first = min(conv.stamp_to_ns(m.header.stamp) for m in c.actions)
+    # no decision before a whole window was seen (1 us tolerance: stamps step 33_333_333 ns)
+    assert first - T0_NS >= window_ns - 1000
+
+
+def _last_diagnostics(client) -> dict[str, str]:
+    from diagnostic_msgs.msg import DiagnosticArray
+
+    got = []
+    client.node.create_subscription(DiagnosticArray, "/diagnostics", got.append, 10)
+    assert spin_until(client.ex, lambda: any("action" in d.status[0].name for d in got), 5)
+    status = [d for d in got if "action" in d.status[0].name][-1].status[0]
+    return {kv.key: kv.value for kv in status.values}
+
+
+def _start_failure(env, *params):
+    return subprocess.run(
+        [sys.executable, "-m", "har_ros.cli", "action-node", "--ros-args",
+         *[a for p in params for a in ("-p", p)]],
+        env=subprocess_env(env), cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_bad_models_are_refused_at_startup(ros_domain, action_model_path, tmp_path):
+    _, env = ros_domain
+    out = _start_failure(env, f"model_path:={tmp_path / 'missing'}")
+    assert out.returncode == 2 and "missing" in out.stderr
+    corrupt = tmp_path / "corrupt"
+    shutil.copytree(action_model_path, corrupt)
+    weights = corrupt / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 3])
+    out = _start_failure(env, f"model_path:={corrupt}")
+    assert out.returncode == 2 and "cannot start" in out.stderr, out.stderr
+    other = tmp_path / "other_classes"
+    shutil.copytree(action_model_path, other)
+    meta = json.loads((other / "model.json").read_text())
+    meta["classes"] = meta["classes"][:-1]
+    (other / "model.json").write_text(json.dumps(meta))
+    out = _start_failure(env, f"model_path:={other}")
+    assert out.returncode == 2 and "class" in out.stderr.lower(), out.stderr
+    out = _start_failure(env, f"model_path:={action_model_path}", "expected_window_frames:=7")
+    assert out.returncode == 2 and "expected_window_frames" in out.stderr
