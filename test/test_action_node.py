@@ -13,11 +13,12 @@ import time
 import numpy as np
 import pytest
 from rclpy.executors import SingleThreadedExecutor
-from ros_harness import REPO_ROOT, ros_context, spin_until, start_python, stop, subprocess_env
 
 from har_ros.frames import SkeletonFrame
 from har_ros.msg import ActionStamped, SkeletonArray
 from har_ros.ros import conversions as conv
+
+from ros_harness import REPO_ROOT, ros_context, spin_until, start_python, stop, subprocess_env
 
 pytestmark = pytest.mark.ros
 T0_NS = 1_700_000_000_000_000_000

@@ -4,6 +4,7 @@ only, own domain) and arrives with every field intact."""
 import pytest
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+
 from ros_harness import ros_context, spin_until, start_python, stop
 from sample_messages import SAMPLES, field_differences
 
