@@ -51,7 +51,8 @@ class ActionNodeConfig:
                                     "(Hz; 0 = accept the checkpoint's).")
     )
     max_gap_s: float = field(
-        default=0.3, metadata=_help("Interpolate a joint across gaps up to this long (s).")
+        default=0.5, metadata=_help("Interpolate a joint across gaps up to this long (s); "
+                                    "0.5 bridges a pose node running at 2 fps or more.")
     )
     gap_reset_s: float = field(
         default=1.0, metadata=_help("A track silent for longer than this restarts its window (s).")
