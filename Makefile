@@ -33,9 +33,10 @@ $(STAMPS)/venv:
 	$(PY) -m pip install -q --upgrade "pip>=24"
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/deps: requirements.txt $(STAMPS)/venv
+$(STAMPS)/deps: requirements.txt requirements-mediapipe.txt $(STAMPS)/venv
 	@echo "== installing pinned dependencies (ROS 2 Kilted wheels, torch 2.13 CPU, ...)"
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-mediapipe.txt
 	$(PY) scripts/fix_cmake_exports.py
 	@touch $@
 

@@ -43,7 +43,8 @@ def plot_timeline(tracks: dict[str, Sequence[tuple[float, str]]], path: str | Pa
     names = sorted(tracks)
     labels = sorted({lab for ev in tracks.values() for _, lab in ev})
     cmap = plt.get_cmap("tab20")
-    colours = {lab: ("#bbbbbb" if lab in ("unknown", "warming_up") else cmap(i % 20))
+    grey = {"unknown": "#999999", "warming_up": "#dddddd"}
+    colours = {lab: grey.get(lab, cmap(i % 20))
                for i, lab in enumerate(labels)}
     fig, ax = plt.subplots(figsize=(11, 0.45 * len(names) + 1.8))
     for row, name in enumerate(names):

@@ -81,7 +81,7 @@ class DemoCollector(Node):
 
 
 def run_demo(video: Path, out_dir: Path, max_seconds: float, backend: str, model: str,
-             max_width: int, ros_args: list[str]) -> int:
+             max_width: int, ros_args: list[str], net_height: int = 368) -> int:
     """Run the demo; returns the exit code (2 when a node refuses to start)."""
     import rclpy
     from tqdm import tqdm
@@ -99,7 +99,8 @@ def run_demo(video: Path, out_dir: Path, max_seconds: float, backend: str, model
             pub = VideoPublisher(parameter_overrides=[
                 Parameter("video_path", value=str(video)),
                 Parameter("max_width", value=max_width)])
-            pose = PoseNode(parameter_overrides=[Parameter("backend", value=backend)])
+            pose = PoseNode(parameter_overrides=[Parameter("backend", value=backend),
+                                                 Parameter("net_height", value=net_height)])
             action = ActionNode(parameter_overrides=[Parameter("model_path", value=model)])
         except HarRosError as exc:
             print(f"demo: cannot start: {exc}")
@@ -138,12 +139,13 @@ def run_demo(video: Path, out_dir: Path, max_seconds: float, backend: str, model
 def write_outputs(collector: DemoCollector, pose, action, out_dir: Path) -> int:
     """Print the timeline and write timeline.png / timeline.json; returns the exit code."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    starts = [ev[0][0] for ev in collector.tracks.values() if ev] + [
-        t for t, _ in collector.operator[:1]]
+    # heartbeats sent before any input carry stamp 0 (STALE): they have no place on the axis
+    operator = [(t, lab) for t, lab in collector.operator if t > 0]
+    starts = [ev[0][0] for ev in collector.tracks.values() if ev] + [t for t, _ in operator[:1]]
     t0 = min(starts) if starts else 0.0
     tracks = dict(collector.tracks)
-    if collector.operator:
-        tracks["operator (fused)"] = collector.operator
+    if operator:
+        tracks["operator (fused)"] = operator
     print("\nPer-person timeline (seconds since the first decision):")
     print(format_timeline(tracks, t0) if tracks else "  (no decisions)")
     png = plot_timeline(tracks, out_dir / "timeline.png", t0) if tracks else None
