@@ -28,6 +28,11 @@ COMMANDS: dict[str, str] = {
 }
 
 
+#: command -> (option, module): the command runs that module instead when the option is given
+#: (``har-ros evaluate --bag ...`` evaluates the whole pipeline on a labelled bag).
+ALTERNATES: dict[str, tuple[str, str]] = {"evaluate": ("--bag", "evaluate_bag")}
+
+
 def _summary(module_name: str) -> str:
     """First docstring line of a tool module, without importing it if it is missing."""
     try:
@@ -50,8 +55,14 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     selected = next((a for a in argv if not a.startswith("-")), None)
     for name, module_name in COMMANDS.items():
         if name == selected:
+            option, alternate = ALTERNATES.get(name, (None, None))
+            if option and any(a == option or a.startswith(option + "=") for a in argv):
+                module_name = alternate
             mod = importlib.import_module(f"har_ros.tools.{module_name}")
             doc = (mod.__doc__ or "").strip()
+            if name in ALTERNATES and module_name != ALTERNATES[name][1]:
+                doc += (f"\n\nWith {ALTERNATES[name][0]}: evaluate the whole pipeline on a "
+                        f"labelled bag (see 'har-ros {name} {ALTERNATES[name][0]} X --help').")
             p = sub.add_parser(
                 name,
                 help=doc.splitlines()[0] if doc else "",
