@@ -9,12 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from har_ros.config_help import described
 from har_ros.decisions import DecisionConfig
 from har_ros.errors import ConfigError
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 def default_model_path() -> str:
@@ -34,70 +31,71 @@ class ActionNodeConfig:
 
     cameras: list[str] = field(
         default_factory=lambda: ["camera"],
-        metadata=_help(
+        metadata=described(
             "Camera names: subscribes to '<name>/skeletons' (SkeletonArray) for each."
         ),
     )
     model_path: str = field(
         default="",
-        metadata=_help("Model folder (model.safetensors + model.json); empty = shipped model."),
+        metadata=described("Model folder (model.safetensors + model.json); empty = shipped model."),
     )
     expected_window_frames: int = field(
-        default=0, metadata=_help("Fail at startup unless the model's window has this many "
+        default=0, metadata=described("Fail at startup unless the model's window has this many "
                                   "frames (0 = accept the checkpoint's).")
     )
     expected_rate_hz: float = field(
-        default=0.0, metadata=_help("Fail at startup unless the model's sampling rate is this "
+        default=0.0, metadata=described("Fail at startup unless the model's sampling rate is this "
                                     "(Hz; 0 = accept the checkpoint's).")
     )
     max_gap_s: float = field(
-        default=0.5, metadata=_help("Interpolate a joint across gaps up to this long (s); "
+        default=0.5, metadata=described("Interpolate a joint across gaps up to this long (s); "
                                     "0.5 bridges a pose node running at 2 fps or more.")
     )
     gap_reset_s: float = field(
-        default=1.0, metadata=_help("A track silent for longer than this restarts its window (s).")
+        default=1.0,
+        metadata=described("A track silent for longer than this restarts its window (s)."),
     )
     forget_after_s: float = field(
-        default=3.0, metadata=_help("Forget a track not seen for this long, by stamp (s).")
+        default=3.0, metadata=described("Forget a track not seen for this long, by stamp (s).")
     )
     confidence_threshold: float = field(
-        default=0.5, metadata=_help("Below this smoothed probability the action is 'unknown' "
+        default=0.5, metadata=described("Below this smoothed probability the action is 'unknown' "
                                     "with status LOW_CONFIDENCE.")
     )
     smoothing: float = field(
-        default=0.6, metadata=_help("Weight of the newest window in the exponential smoothing "
+        default=0.6, metadata=described("Weight of the newest window in the exponential smoothing "
                                     "of probabilities (1 = no smoothing).")
     )
     hysteresis: float = field(
-        default=0.1, metadata=_help("A new label must beat the current one by this probability "
+        default=0.1, metadata=described("A new label must beat the current one by this probability "
                                     "margin (stops flicker).")
     )
     stale_after_s: float = field(
-        default=1.0, metadata=_help("Input older than this (by arrival) makes the operator "
+        default=1.0, metadata=described("Input older than this (by arrival) makes the operator "
                                     "decision STALE (s).")
     )
     fusion_tolerance_s: float = field(
-        default=0.2, metadata=_help("Fuse camera views whose windows end within this of the "
+        default=0.2, metadata=described("Fuse camera views whose windows end within this of the "
                                     "newest (s).")
     )
     heartbeat_hz: float = field(
-        default=5.0, metadata=_help("Rate of the operator-level 'action' topic, published even "
+        default=5.0, metadata=described("Rate of the operator-level 'action' topic, published even "
                                     "when nothing new arrives (Hz).")
     )
     operator_regions: list[float] = field(
         default_factory=list,
-        metadata=_help("Workspace region per camera, flattened [x0, y0, x1, y1, ...] in pixels "
+        metadata=described("Workspace region per camera, flattened [x0, y0, x1, y1, ...] in pixels "
                        "(4 values per camera, same order as 'cameras'); empty = most prominent "
                        "person."),
     )
     publish_per_track: bool = field(
-        default=True, metadata=_help("Publish every track's decision on 'actions'.")
+        default=True, metadata=described("Publish every track's decision on 'actions'.")
     )
     torch_threads: int = field(
-        default=1, metadata=_help("CPU threads for PyTorch inference.")
+        default=1, metadata=described("CPU threads for PyTorch inference.")
     )
     diagnostics_period_s: float = field(
-        default=1.0, metadata=_help("Period of the /diagnostics status (s).")
+        default=1.0, metadata=described("Period of the /diagnostics status (s).")
     )
 
     def decision_config(self) -> DecisionConfig:

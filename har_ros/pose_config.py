@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from har_ros.config_help import described
 from har_ros.errors import ConfigError
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 @dataclass
@@ -21,7 +18,7 @@ class PoseNodeConfig:
 
     cameras: list[str] = field(
         default_factory=lambda: ["camera"],
-        metadata=_help(
+        metadata=described(
             "Logical camera names. Camera i subscribes to image_topics[i] (default "
             "'<name>/image_raw') and publishes '<name>/skeletons' (SkeletonArray) and, if "
             "enabled, '<name>/annotated' (Image). Topic names are relative: remap them."
@@ -29,7 +26,7 @@ class PoseNodeConfig:
     )
     image_topics: list[str] = field(
         default_factory=list,
-        metadata=_help(
+        metadata=described(
             "Image topic per camera (same order as 'cameras'); empty = '<name>/image_raw'. "
             "A topic ending in '/compressed' is subscribed as sensor_msgs/CompressedImage "
             "(jpeg/png), any other as sensor_msgs/Image (rgb8, bgr8, mono8, rgba8, bgra8)."
@@ -37,51 +34,51 @@ class PoseNodeConfig:
     )
     backend: str = field(
         default="openpose_mobilenet",
-        metadata=_help("Pose estimator: openpose_mobilenet, mediapipe or pyopenpose."),
+        metadata=described("Pose estimator: openpose_mobilenet, mediapipe or pyopenpose."),
     )
     weights_path: str = field(
         default="",
-        metadata=_help(
+        metadata=described(
             "openpose_mobilenet weights file (graph_opt.pb); empty = HAR_ROS_WEIGHTS_DIR or "
             "<prefix>/share/har_ros/weights (see 'har-ros fetch-weights')."
         ),
     )
     net_height: int = field(
         default=368,
-        metadata=_help("openpose_mobilenet network input height in pixels (multiple of 16)."),
+        metadata=described("openpose_mobilenet network input height in pixels (multiple of 16)."),
     )
     max_people: int = field(
-        default=0, metadata=_help("Keep at most this many people per image (0 = no limit).")
+        default=0, metadata=described("Keep at most this many people per image (0 = no limit).")
     )
     roi: list[float] = field(
         default_factory=list,
-        metadata=_help(
+        metadata=described(
             "Region of interest [x0, y0, x1, y1] in pixels; people centred outside it are "
             "dropped (empty = whole image)."
         ),
     )
     track_max_age_s: float = field(
         default=1.0,
-        metadata=_help("Keep a track this long without detections before forgetting it (s)."),
+        metadata=described("Keep a track this long without detections before forgetting it (s)."),
     )
     track_max_cost: float = field(
         default=0.5,
-        metadata=_help(
+        metadata=described(
             "Largest matching cost (joint distance / person size) to continue a track."
         ),
     )
     publish_annotated: bool = field(
         default=False,
-        metadata=_help("Also publish '<name>/annotated' images with skeletons and track ids."),
+        metadata=described("Also publish '<name>/annotated' images with skeletons and track ids."),
     )
     image_reliability: str = field(
         default="reliable",
-        metadata=_help(
+        metadata=described(
             "QoS reliability of the image subscriptions: 'reliable' or 'best_effort' (depth 1)."
         ),
     )
     diagnostics_period_s: float = field(
-        default=1.0, metadata=_help("Period of the /diagnostics status (s).")
+        default=1.0, metadata=described("Period of the /diagnostics status (s).")
     )
 
     def topic_for(self, index: int) -> str:

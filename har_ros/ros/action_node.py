@@ -10,7 +10,6 @@ from __future__ import annotations
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from std_msgs.msg import Header
 
 from har_ros.action_config import ActionNodeConfig
 from har_ros.action_pipeline import ActionPipeline
@@ -79,9 +78,5 @@ class ActionNode(Node):
         return values
 
     def _publish_diagnostics(self) -> None:
-        values = self.diagnostics_values()
-        level = diag.WARN if values["bad_messages"] or values["dropped_out_of_order"] else diag.OK
-        status = diag.status_msg(f"{self.get_name()}: action", "lstm", level,
-                                 "ok" if level == diag.OK else "bad or out-of-order input", values)
-        header = Header(stamp=self.get_clock().now().to_msg())
-        self.diag_pub.publish(diag.array_msg(header, [status]))
+        diag.publish(self, self.diag_pub, "action", "lstm", self.diagnostics_values(),
+                     ("bad_messages", "dropped_out_of_order"), "bad or out-of-order input")

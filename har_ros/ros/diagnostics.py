@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rclpy.node import Node
+from rclpy.publisher import Publisher
 from std_msgs.msg import Header
 
 
@@ -38,3 +40,15 @@ OK, WARN, ERROR, STALE = (
     DiagnosticStatus.ERROR,
     DiagnosticStatus.STALE,
 )
+
+
+def publish(node: Node, publisher: Publisher, what: str, hardware_id: str,
+            values: dict[str, object], warn_keys: tuple[str, ...], warning: str) -> None:
+    """Publish one status named '<node>: <what>': WARN with ``warning`` when any of
+    ``warn_keys`` is non-zero in ``values``, else OK. Stamped with the node's clock (a
+    diagnostics stamp, not a data stamp)."""
+    level = WARN if any(values.get(k) for k in warn_keys) else OK
+    status = status_msg(f"{node.get_name()}: {what}", hardware_id, level,
+                        warning if level == WARN else "ok", values)
+    header = Header(stamp=node.get_clock().now().to_msg())
+    publisher.publish(array_msg(header, [status]))

@@ -139,17 +139,8 @@ class PoseNode(Node):
         return values
 
     def _publish_diagnostics(self) -> None:
-        values = self.diagnostics_values()
-        level = diag.WARN if values["bad_messages"] or values["frames_dropped"] else diag.OK
-        status = diag.status_msg(
-            f"{self.get_name()}: pose",
-            self.config.backend,
-            level,
-            "dropping frames or bad input" if level != diag.OK else "ok",
-            values,
-        )
-        header = Header(stamp=self.get_clock().now().to_msg())
-        self.diag_pub.publish(diag.array_msg(header, [status]))
+        diag.publish(self, self.diag_pub, "pose", self.config.backend, self.diagnostics_values(),
+                     ("bad_messages", "frames_dropped"), "dropping frames or bad input")
 
     def close(self) -> None:
         """Stop the worker and release the backend."""
