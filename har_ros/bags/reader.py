@@ -1,0 +1,252 @@
+"""Read rosbag2 bags (sqlite3 or mcap) with rosbags; every failure is a DataError naming the bag.
+
+>>> with BagReader("run1") as bag:
+...     for m in bag.messages(["/cam0/image_raw"]):
+...         image = decode_image(bag.deserialize(m))
+
+Timestamps are integer nanoseconds: ``BagMessage.log_ns`` is when the recorder received the
+message; header stamps (acquisition times) are inside the message. Truncated or corrupt
+files raise DataError with the number of messages read so far, so a caller can keep them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from har_ros.bags import typestore as ts
+from har_ros.errors import DataError
+from har_ros.frames import ActionDecision, SkeletonFrame
+
+
+@dataclass(frozen=True)
+class TopicInfo:
+    """One topic of a bag: its type (``pkg/msg/Name``) and message count."""
+
+    topic: str
+    msgtype: str
+    count: int
+
+
+@dataclass(frozen=True)
+class BagMessage:
+    """One serialised message: topic, type, receive time (ns) and raw CDR bytes."""
+
+    topic: str
+    msgtype: str
+    log_ns: int
+    data: bytes
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+class BagReader:
+    """An open rosbag2 bag folder (or a bare ``.mcap`` / ``.db3`` file inside one)."""
+
+    def __init__(self, path: str | Path) -> None:
+        from rosbags.rosbag2 import Reader
+
+        path = Path(path)
+        if path.is_file() and path.suffix in (".mcap", ".db3"):
+            path = path.parent
+        self.path = path
+        if not path.exists():
+            raise DataError(f"bag {path} does not exist")
+        if not (path / "metadata.yaml").is_file():
+            raise DataError(
+                f"bag {path} has no metadata.yaml: not a rosbag2 folder, or its recorder was "
+                "killed before closing it"
+            )
+        try:
+            self._reader = Reader(path)
+            self._reader.open()
+        except Exception as exc:  # noqa: BLE001 - rosbags, sqlite and yaml raise many types
+            raise DataError(f"bag {path} cannot be opened (truncated or corrupt?): "
+                            f"{_reason(exc)}") from exc
+        self._conns = {c.id: c for c in self._reader.connections}
+        self._store = None
+
+    # ------------------------------------------------------------------ description
+    @property
+    def topics(self) -> dict[str, TopicInfo]:
+        """Topic name -> :class:`TopicInfo`, in the bag's order."""
+        out: dict[str, TopicInfo] = {}
+        for c in self._reader.connections:
+            prev = out.get(c.topic)
+            out[c.topic] = TopicInfo(c.topic, c.msgtype, c.msgcount + (prev.count if prev else 0))
+        return out
+
+    @property
+    def start_ns(self) -> int:
+        """Receive time of the first message (ns); 0 for an empty bag."""
+        return int(self._reader.start_time) if self._reader.message_count else 0
+
+    @property
+    def end_ns(self) -> int:
+        """Receive time of the last message (ns); 0 for an empty bag."""
+        return int(self._reader.end_time) if self._reader.message_count else 0
+
+    @property
+    def duration_s(self) -> float:
+        """Receive time of the last message minus the first (s)."""
+        return (self.end_ns - self.start_ns) * 1e-9
+
+    @property
+    def message_count(self) -> int:
+        return int(self._reader.message_count)
+
+    @property
+    def storage(self) -> str:
+        """``sqlite3`` or ``mcap``."""
+        import yaml
+
+        meta = yaml.safe_load((self.path / "metadata.yaml").read_text(encoding="utf-8"))
+        return str(meta["rosbag2_bagfile_information"]["storage_identifier"])
+
+    def check_topics(self, topics: Iterable[str], types: Iterable[str] | None = None) -> None:
+        """DataError unless every topic is in the bag (and of one of ``types`` when given)."""
+        have = self.topics
+        allowed = tuple(types) if types is not None else None
+        for topic in topics:
+            if topic not in have:
+                listing = ", ".join(f"{t} ({i.msgtype})" for t, i in have.items()) or "none"
+                raise DataError(f"bag {self.path}: unknown topic {topic!r}; topics: {listing}")
+            if allowed is not None and have[topic].msgtype not in allowed:
+                raise DataError(
+                    f"bag {self.path}: topic {topic!r} has type {have[topic].msgtype}; "
+                    f"expected {' or '.join(allowed)}"
+                )
+
+    def topics_of_type(self, types: Iterable[str]) -> list[str]:
+        """Topics whose type is in ``types``, in the bag's order."""
+        wanted = set(types)
+        return [t for t, info in self.topics.items() if info.msgtype in wanted]
+
+    # ------------------------------------------------------------------ messages
+    def messages(self, topics: Iterable[str] | None = None, start_ns: int | None = None,
+                 stop_ns: int | None = None) -> Iterator[BagMessage]:
+        """Messages in receive-time order (all topics, or ``topics`` which must exist).
+
+        A read failure part-way raises DataError saying how many messages were good.
+        """
+        conns = []
+        if topics is not None:
+            topics = list(topics)
+            self.check_topics(topics)
+            conns = [c for c in self._reader.connections if c.topic in topics]
+        n = 0
+        it = None
+        try:
+            it = self._reader.messages(connections=conns, start=start_ns, stop=stop_ns)
+            for conn, stamp, raw in it:
+                n += 1
+                yield BagMessage(conn.topic, conn.msgtype, int(stamp), bytes(raw))
+        except DataError:
+            raise
+        except GeneratorExit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - rosbags/sqlite/mcap parse errors
+            raise DataError(f"bag {self.path} is truncated or corrupt: read {n} messages, then "
+                            f"{_reason(exc)}") from exc
+        finally:
+            if it is not None and hasattr(it, "close"):
+                it.close()
+
+    def _typestore(self, msgtype: str):
+        if ts.known_type(msgtype):
+            return ts.make_typestore()
+        if self._store is None:
+            from rosbags.typesys import Stores, get_types_from_msg, get_typestore
+
+            store = get_typestore(Stores.ROS2_KILTED)
+            store.register(ts.make_typestore().fielddefs)
+            for c in self._reader.connections:
+                if c.msgtype not in store.fielddefs and c.msgdef.data:
+                    try:
+                        store.register(get_types_from_msg(c.msgdef.data, c.msgtype))
+                    except Exception:  # noqa: BLE001 - an unparsable definition stays unknown
+                        continue
+            self._store = store
+        if msgtype not in self._store.fielddefs:
+            raise DataError(f"bag {self.path}: unknown message type {msgtype!r} (neither a ROS 2 "
+                            "std type, a har_ros type, nor defined in the bag)")
+        return self._store
+
+    def deserialize(self, msg: BagMessage) -> object:
+        """A rosbags message object (same field names as the ROS message)."""
+        store = self._typestore(msg.msgtype)
+        try:
+            return store.deserialize_cdr(msg.data, msg.msgtype)
+        except Exception as exc:  # noqa: BLE001 - malformed CDR
+            raise DataError(f"bag {self.path}: a {msg.msgtype} message on {msg.topic} at "
+                            f"{msg.log_ns} ns cannot be decoded: {_reason(exc)}") from exc
+
+    # ------------------------------------------------------------------ lifetime
+    def close(self) -> None:
+        try:
+            self._reader.close()
+        except Exception:  # noqa: BLE001, S110 - closing a broken file must not mask the cause
+            pass
+
+    def __enter__(self) -> BagReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------- decoding
+def stamp_ns(stamp: object) -> int:
+    """``builtin_interfaces/Time`` (any implementation) -> integer ns."""
+    return int(stamp.sec) * 1_000_000_000 + int(stamp.nanosec)
+
+
+def decode_image(msg: object) -> np.ndarray:
+    """A rosbags Image or CompressedImage -> BGR uint8 (H, W, 3); DataError if undecodable."""
+    from rosbags.image import message_to_cvimage
+
+    try:
+        image = message_to_cvimage(msg, "bgr8")
+    except Exception as exc:  # noqa: BLE001 - rosbags-image and OpenCV errors
+        raise DataError(f"image cannot be decoded: {_reason(exc)}") from exc
+    if image is None or image.ndim != 3 or image.size == 0:
+        raise DataError("image cannot be decoded: empty result")
+    return image
+
+
+def decode_skeletons(msg: object) -> SkeletonFrame:
+    """A rosbags ``har_ros/msg/SkeletonArray`` -> :class:`SkeletonFrame` (pixels)."""
+    n = len(msg.skeletons)
+    skels = np.zeros((n, 18, 3), dtype=np.float32)
+    for i, s in enumerate(msg.skeletons):
+        skels[i] = [(k.x, k.y, k.confidence) for k in s.keypoints]
+    skels[~np.isfinite(skels).all(axis=2)] = 0.0
+    return SkeletonFrame(
+        stamp_ns=stamp_ns(msg.header.stamp), frame_id=msg.header.frame_id,
+        camera_name=msg.camera_name, image_width=int(msg.image_width),
+        image_height=int(msg.image_height), backend=msg.backend, skeletons=skels,
+        track_ids=[s.track_id for s in msg.skeletons],
+        scores=np.array([s.score for s in msg.skeletons], dtype=np.float32),
+    )
+
+
+def decode_action(msg: object) -> ActionDecision:
+    """A rosbags ``har_ros/msg/ActionStamped`` -> :class:`ActionDecision`."""
+    return ActionDecision(
+        stamp_ns=stamp_ns(msg.header.stamp), window_start_ns=stamp_ns(msg.window_start),
+        frame_id=msg.header.frame_id, track_id=msg.track_id, cameras=list(msg.cameras),
+        action=msg.action, class_index=int(msg.class_index), confidence=float(msg.confidence),
+        class_names=list(msg.class_names),
+        probabilities=np.asarray(msg.probabilities, dtype=np.float32), status=int(msg.status),
+    )
+
+
+def header_stamp_ns(msg: object) -> int | None:
+    """The message's ``header.stamp`` in ns, or None when it has no header."""
+    header = getattr(msg, "header", None)
+    return stamp_ns(header.stamp) if header is not None else None

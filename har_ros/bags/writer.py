@@ -1,0 +1,151 @@
+"""Write rosbag2 bags (sqlite3 or mcap) with rosbags, plus builders of rosbags message objects.
+
+>>> with BagWriter("out_bag", storage="mcap") as bag:
+...     bag.add_topic("/cam0/image_raw", IMAGE)
+...     bag.write("/cam0/image_raw", log_ns, cdr_bytes)       # raw CDR (e.g. from rclpy)
+...     bag.write_message("/cam0/skeletons", log_ns, skeleton_message(frame))
+
+Type names, message definitions and RIHS01 hashes come from :mod:`har_ros.bags.typestore`,
+so rosbags and rclpy both read the bags back. The bag is closed (metadata written, sqlite
+committed) on every exit from the ``with`` block, including exceptions and Ctrl-C, so what
+was written stays readable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from har_ros.bags import typestore as ts
+from har_ros.errors import DataError
+from har_ros.frames import ActionDecision, SkeletonFrame
+
+STORAGES = ("sqlite3", "mcap")
+
+
+class BagWriter:
+    """A new bag folder; ``counts`` holds messages written per topic."""
+
+    def __init__(self, path: str | Path, storage: str = "sqlite3") -> None:
+        from rosbags.rosbag2 import StoragePlugin, Writer
+
+        if storage not in STORAGES:
+            raise DataError(f"unknown bag storage {storage!r}; use {' or '.join(STORAGES)}")
+        self.path = Path(path)
+        if self.path.exists():
+            raise DataError(f"bag {self.path} exists already; choose a new output folder")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        plugin = StoragePlugin.MCAP if storage == "mcap" else StoragePlugin.SQLITE3
+        self.storage = storage
+        self._writer = Writer(self.path, version=9, storage_plugin=plugin)
+        self._writer.open()
+        self._conns: dict[str, object] = {}
+        self.types: dict[str, str] = {}
+        self.counts: dict[str, int] = {}
+        self.closed = False
+
+    def add_topic(self, topic: str, msgtype: str) -> None:
+        """Declare a topic of type ``pkg/msg/Name`` (DataError if the type is unknown)."""
+        if topic in self._conns:
+            if self.types[topic] != msgtype:
+                raise DataError(f"topic {topic!r} already added with type {self.types[topic]}")
+            return
+        if not ts.known_type(msgtype):
+            raise DataError(f"topic {topic!r}: unknown message type {msgtype!r}; known are the "
+                            "ROS 2 Kilted std types and har_ros/msg/*")
+        self._conns[topic] = self._writer.add_connection(topic, msgtype,
+                                                         typestore=ts.make_typestore())
+        self.types[topic] = msgtype
+        self.counts[topic] = 0
+
+    def write(self, topic: str, log_ns: int, data: bytes | memoryview) -> None:
+        """Append raw CDR bytes received at ``log_ns`` (ns) on an added topic."""
+        conn = self._conns.get(topic)
+        if conn is None:
+            raise DataError(f"topic {topic!r} was not added to bag {self.path}")
+        self._writer.write(conn, int(log_ns), data)
+        self.counts[topic] += 1
+
+    def write_message(self, topic: str, log_ns: int, msg: object) -> None:
+        """Serialise a rosbags message object and append it (adds the topic if needed)."""
+        self.add_topic(topic, msg.__msgtype__)
+        self.write(topic, log_ns, ts.make_typestore().serialize_cdr(msg, msg.__msgtype__))
+
+    def flush(self) -> None:
+        """Commit what sqlite3 holds so far (mcap writes chunks as they fill)."""
+        conn = getattr(self._writer.storage, "conn", None)
+        if conn is not None:
+            conn.commit()
+
+    def close(self) -> None:
+        """Write metadata.yaml and close; safe to call twice."""
+        if not self.closed:
+            self.closed = True
+            self._writer.close()
+
+    def __enter__(self) -> BagWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------- builders
+def _types():
+    return ts.make_typestore().types
+
+
+def header(stamp_ns: int, frame_id: str = "") -> object:
+    """A rosbags ``std_msgs/Header`` with an integer-ns stamp."""
+    t = _types()
+    stamp = t["builtin_interfaces/msg/Time"](sec=int(stamp_ns // 1_000_000_000),
+                                             nanosec=int(stamp_ns % 1_000_000_000))
+    return t["std_msgs/msg/Header"](stamp=stamp, frame_id=frame_id)
+
+
+def image_message(bgr: np.ndarray, stamp_ns: int, frame_id: str = "",
+                  compressed: bool = False, quality: int = 90) -> object:
+    """BGR uint8 (H, W, 3) -> rosbags ``sensor_msgs/Image`` (bgr8) or jpeg CompressedImage."""
+    t = _types()
+    if compressed:
+        import cv2
+
+        ok, enc = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+        if not ok:
+            raise DataError("OpenCV could not encode the image as jpeg")
+        return t[ts.COMPRESSED_IMAGE](header=header(stamp_ns, frame_id), format="jpeg",
+                                      data=np.asarray(enc, dtype=np.uint8).ravel())
+    img = np.ascontiguousarray(bgr, dtype=np.uint8)
+    h, w = img.shape[:2]
+    return t[ts.IMAGE](header=header(stamp_ns, frame_id), height=h, width=w, encoding="bgr8",
+                       is_bigendian=0, step=w * 3, data=img.reshape(-1))
+
+
+def skeleton_message(frame: SkeletonFrame) -> object:
+    """:class:`SkeletonFrame` -> rosbags ``har_ros/msg/SkeletonArray``."""
+    t = _types()
+    kp, sk = t["har_ros/msg/Keypoint2D"], t["har_ros/msg/Skeleton2D"]
+    skels = np.asarray(frame.skeletons, dtype=np.float32)
+    people = [
+        sk(track_id=str(tid), score=float(score),
+           keypoints=[kp(x=float(x), y=float(y), confidence=float(c)) for x, y, c in s])
+        for s, tid, score in zip(skels.tolist(), frame.track_ids, frame.scores, strict=True)
+    ]
+    return t[ts.SKELETON_ARRAY](
+        header=header(frame.stamp_ns, frame.frame_id), camera_name=frame.camera_name,
+        image_width=int(frame.image_width), image_height=int(frame.image_height),
+        backend=frame.backend, skeletons=people,
+    )
+
+
+def action_message(d: ActionDecision) -> object:
+    """:class:`ActionDecision` -> rosbags ``har_ros/msg/ActionStamped``."""
+    t = _types()
+    start = header(d.window_start_ns).stamp
+    return t[ts.ACTION_STAMPED](
+        header=header(d.stamp_ns, d.frame_id), window_start=start, track_id=d.track_id,
+        cameras=list(d.cameras), action=d.action, class_index=int(d.class_index),
+        confidence=float(d.confidence), class_names=list(d.class_names),
+        probabilities=np.asarray(d.probabilities, dtype=np.float32), status=int(d.status),
+    )
