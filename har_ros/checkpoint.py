@@ -1,0 +1,201 @@
+"""Model checkpoints: ``model.safetensors`` (weights) + ``model.json`` (everything else).
+
+``model.json`` holds: format name and version, classes, window length in frames and seconds,
+stride (frames), sampling rate (Hz), feature config, model config, per-channel normalisation
+stats, a training-data summary, metrics and the training config. Loading validates all of it
+against the weights (tensor names and shapes, class count, feature count) and refuses pickle
+files (``torch.save``/``.pt``/``.pkl``: loading them can run arbitrary code) and anything
+else it does not recognise, with a :class:`~har_ros.errors.CheckpointError` saying what is
+wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from har_ros.errors import CheckpointError, ConfigError
+from har_ros.features import FeatureConfig
+from har_ros.model import LSTMClassifier, ModelConfig
+
+FORMAT_NAME = "har_ros.action_model"
+FORMAT_VERSION = 1
+WEIGHTS_FILE = "model.safetensors"
+META_FILE = "model.json"
+_STAT_KEYS = ("feature_mean", "feature_std")
+
+
+@dataclass
+class Checkpoint:
+    """A trained model and what is needed to feed it (window, rate, features, classes)."""
+
+    model: LSTMClassifier
+    classes: list[str]
+    window_frames: int
+    stride_frames: int
+    rate_hz: float
+    feature_config: FeatureConfig
+    training_data: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    training_config: dict = field(default_factory=dict)
+
+    @property
+    def model_config(self) -> ModelConfig:
+        """The network's architecture."""
+        return self.model.config
+
+    @property
+    def window_s(self) -> float:
+        """Window length in seconds."""
+        return self.window_frames / self.rate_hz
+
+    def metadata(self) -> dict:
+        """The ``model.json`` content."""
+        return {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "classes": list(self.classes),
+            "window_frames": int(self.window_frames),
+            "window_s": round(self.window_s, 6),
+            "stride_frames": int(self.stride_frames),
+            "rate_hz": float(self.rate_hz),
+            "feature_config": self.feature_config.to_dict(),
+            "model_config": self.model_config.to_dict(),
+            "normalisation": {k: [float(v) for v in getattr(self.model, k).tolist()]
+                              for k in _STAT_KEYS},
+            "training_data": self.training_data,
+            "metrics": self.metrics,
+            "training_config": self.training_config,
+        }
+
+
+def save_checkpoint(ckpt: Checkpoint, folder: str | Path) -> Path:
+    """Write ``folder/model.safetensors`` and ``folder/model.json``; returns the folder."""
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in ckpt.model.state_dict().items()
+               if k not in _STAT_KEYS}
+    save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"format": FORMAT_NAME})
+    (folder / META_FILE).write_text(json.dumps(ckpt.metadata(), indent=1) + "\n",
+                                    encoding="utf-8")
+    return folder
+
+
+def _refuse_unknown(path: Path) -> None:
+    """Raise CheckpointError for pickles, zip (torch.save) and other non-checkpoint files."""
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head[:1] == b"\x80" or path.suffix in (".pt", ".pth", ".pkl", ".pickle", ".ckpt"):
+        raise CheckpointError(f"{path}: pickle/torch.save checkpoints are refused (loading one "
+                              f"can execute code); use a model folder with {WEIGHTS_FILE} + "
+                              f"{META_FILE}")
+    if head[:4] == b"PK\x03\x04":
+        raise CheckpointError(f"{path}: a zip/torch.save archive (pickle inside) is refused; "
+                              f"use {WEIGHTS_FILE} + {META_FILE}")
+
+
+def _resolve(path: Path) -> tuple[Path, Path]:
+    if path.is_dir():
+        folder = path
+    elif path.is_file():
+        _refuse_unknown(path)
+        if path.name not in (WEIGHTS_FILE, META_FILE):
+            raise CheckpointError(f"{path}: not a har_ros checkpoint (expected a folder with "
+                                  f"{WEIGHTS_FILE} and {META_FILE})")
+        folder = path.parent
+    else:
+        raise CheckpointError(f"{path}: no such model folder or file")
+    weights, meta = folder / WEIGHTS_FILE, folder / META_FILE
+    for p in (weights, meta):
+        if not p.is_file():
+            raise CheckpointError(f"{folder}: missing {p.name}")
+    _refuse_unknown(weights)
+    return weights, meta
+
+
+def _require(meta: dict, key: str, types, where: Path):
+    if key not in meta:
+        raise CheckpointError(f"{where}: missing key {key!r}")
+    if not isinstance(meta[key], types) or isinstance(meta[key], bool):
+        raise CheckpointError(f"{where}: {key!r} has the wrong type ({type(meta[key]).__name__})")
+    return meta[key]
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    """Load and validate a model folder (or its ``model.json``/``model.safetensors``)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    weights, meta_path = _resolve(Path(path))
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{meta_path}: not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        found = meta.get("format") if isinstance(meta, dict) else None
+        raise CheckpointError(f"{meta_path}: format is {found!r}, expected {FORMAT_NAME!r}")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise CheckpointError(f"{meta_path}: format_version {version!r} is not supported "
+                              f"(this har_ros reads version {FORMAT_VERSION})")
+    classes = _require(meta, "classes", list, meta_path)
+    if len(classes) < 2 or not all(isinstance(c, str) for c in classes) or len(set(classes)) != len(
+            classes):
+        raise CheckpointError(f"{meta_path}: classes must be >= 2 distinct names")
+    window_frames = _require(meta, "window_frames", int, meta_path)
+    stride_frames = _require(meta, "stride_frames", int, meta_path)
+    rate_hz = float(_require(meta, "rate_hz", (int, float), meta_path))
+    if window_frames < 1 or stride_frames < 1 or not (math.isfinite(rate_hz) and rate_hz > 0):
+        raise CheckpointError(f"{meta_path}: window_frames, stride_frames and rate_hz must be > 0")
+    if "window_s" in meta and abs(float(meta["window_s"]) - window_frames / rate_hz) > 1e-3:
+        raise CheckpointError(f"{meta_path}: window_s {meta['window_s']} disagrees with "
+                              f"window_frames / rate_hz = {window_frames / rate_hz:.4f}")
+    try:
+        fcfg = FeatureConfig.from_dict(_require(meta, "feature_config", dict, meta_path))
+        mcfg = ModelConfig.from_dict(_require(meta, "model_config", dict, meta_path))
+    except ConfigError as exc:
+        raise CheckpointError(f"{meta_path}: {exc}") from exc
+    if mcfg.num_classes != len(classes):
+        raise CheckpointError(f"{meta_path}: model has {mcfg.num_classes} outputs but "
+                              f"{len(classes)} classes are listed")
+    if mcfg.input_size != fcfg.num_features:
+        raise CheckpointError(f"{meta_path}: model input_size {mcfg.input_size} != "
+                              f"{fcfg.num_features} features of its feature_config")
+    norm = _require(meta, "normalisation", dict, meta_path)
+    stats = {}
+    for k in _STAT_KEYS:
+        arr = np.asarray(norm.get(k, []), dtype=np.float64)
+        if arr.shape != (mcfg.input_size,) or not np.isfinite(arr).all():
+            raise CheckpointError(f"{meta_path}: normalisation {k} must be {mcfg.input_size} "
+                                  f"finite numbers")
+        stats[k] = torch.tensor(arr, dtype=torch.float32)
+    try:
+        tensors = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{weights}: corrupt or not a safetensors file ({exc})") from exc
+    model = LSTMClassifier(mcfg)
+    expected = {k: v.shape for k, v in model.state_dict().items() if k not in _STAT_KEYS}
+    missing = sorted(set(expected) - set(tensors))
+    extra = sorted(set(tensors) - set(expected))
+    if missing or extra:
+        raise CheckpointError(f"{weights}: tensors do not match model_config (missing "
+                              f"{missing[:4]}, unexpected {extra[:4]})")
+    for k, shape in expected.items():
+        if tuple(tensors[k].shape) != tuple(shape):
+            raise CheckpointError(f"{weights}: {k} has shape {tuple(tensors[k].shape)}, "
+                                  f"model_config needs {tuple(shape)}")
+        if not torch.isfinite(tensors[k]).all():
+            raise CheckpointError(f"{weights}: {k} contains NaN/inf")
+    model.load_state_dict({**tensors, **stats}, strict=True)
+    model.eval()
+    return Checkpoint(model, list(classes), window_frames, stride_frames, rate_hz, fcfg,
+                      training_data=meta.get("training_data", {}),
+                      metrics=meta.get("metrics", {}),
+                      training_config=meta.get("training_config", {}))

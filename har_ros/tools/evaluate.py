@@ -1,0 +1,130 @@
+"""Evaluate a trained model on a dataset: accuracy, macro-F1, per-class P/R/F1, latency; JSON.
+
+Clip-level (window probabilities averaged over each clip) and window-level results, a
+confusion-matrix PNG, results at lower input frame rates (the test clip is subsampled to that
+rate, then resampled to the model rate) and inference latency per window.
+
+Examples:
+  har-ros evaluate --model har_ros/models/default --dataset utd \\
+      --data-root ../shared/data/utd_mhad --subjects s2 s4 s6 s8 --out eval/utd
+  har-ros evaluate --model runs/penn --dataset penn --split test --fps 30 10 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the command's options."""
+    parser.add_argument("--model", required=True, help="model folder (model.safetensors + json)")
+    parser.add_argument("--dataset", required=True,
+                        choices=("utd", "penn", "mhad_txt", "recordings"), help="data format")
+    parser.add_argument("--data-root", default=None,
+                        help="dataset folder or manifest (default: ../shared/data/<dataset>)")
+    parser.add_argument("--split", default=None,
+                        help="penn: train/test/all (default test); mhad_txt: file split name")
+    parser.add_argument("--subjects", nargs="*", default=None,
+                        help="only these subjects (e.g. s2 s4 s6 s8 for UTD cross-subject)")
+    parser.add_argument("--label-map", default=None, help="recordings: label map file")
+    parser.add_argument("--fps", nargs="*", type=float, default=[30.0, 10.0, 5.0],
+                        help="also evaluate with input subsampled to these rates")
+    parser.add_argument("--out", default=None, help="folder for metrics.json + confusion.png")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--latency-windows", type=int, default=4096,
+                        help="windows in the batched throughput measurement")
+
+
+def _load(args: argparse.Namespace):
+    from har_ros.data import load_dataset
+
+    defaults = {"utd": "../shared/data/utd_mhad", "penn": "../shared/data/penn_action"}
+    root = args.data_root or defaults.get(args.dataset)
+    if root is None:
+        from har_ros.errors import ConfigError
+
+        raise ConfigError(f"--data-root is required for {args.dataset}")
+    options = {}
+    if args.dataset == "penn":
+        options["split"] = args.split or "test"
+    elif args.dataset == "mhad_txt":
+        options["split"] = args.split or "test"
+    elif args.dataset == "recordings" and args.label_map:
+        options["label_map"] = args.label_map
+    ds = load_dataset(args.dataset, root, **options)
+    if args.subjects:
+        ds = ds.subset([i for i, s in enumerate(ds.sequences) if s.subject in set(args.subjects)])
+    return ds
+
+
+def measure_latency(classifier, windows, repeats: int = 200, batch_windows: int = 4096) -> dict:
+    """Median per-window latency at batch 1 (ms) and batched throughput (windows/s)."""
+    import time
+
+    import numpy as np
+
+    one = windows[:1]
+    for _ in range(10):
+        classifier.predict_proba(one)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        classifier.predict_proba(one)
+        times.append(time.perf_counter() - t)
+    batch = np.resize(windows, (batch_windows,) + windows.shape[1:])
+    classifier.predict_proba(batch[:256])
+    t = time.perf_counter()
+    classifier.predict_proba(batch, batch_size=1024)
+    dt = time.perf_counter() - t
+    return {"batch1_ms_median": 1e3 * float(np.median(times)),
+            "batch1_ms_p90": 1e3 * float(np.percentile(times, 90)),
+            "batched_windows_per_s": len(batch) / dt, "batch_size": min(1024, len(batch))}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate and print a summary; writes JSON (and a PNG) when --out is given."""
+    import numpy as np
+    import torch
+
+    from har_ros.classifier import ActionClassifier
+    from har_ros.errors import DataError
+    from har_ros.training import build_windows, evaluate_sequences, evaluation_report
+
+    torch.set_num_threads(args.threads)
+    clf = ActionClassifier.load(args.model)
+    ds = _load(args)
+    if not len(ds):
+        raise DataError("no sequences to evaluate (check --subjects / --split)")
+    if ds.classes != clf.classes:
+        raise DataError(f"the model's classes {clf.classes[:4]}... differ from the dataset's "
+                        f"{ds.classes[:4]}...")
+    report = evaluation_report(evaluate_sequences(clf, ds.sequences), ds.classes)
+    by_fps = {}
+    for fps in args.fps:
+        r = evaluation_report(evaluate_sequences(clf, ds.sequences, input_fps=fps), ds.classes)
+        by_fps[f"{fps:g}"] = {"clip_accuracy": r["clip"]["accuracy"],
+                              "clip_macro_f1": r["clip"]["macro_f1"],
+                              "window_accuracy": r["window"]["accuracy"]}
+    wi = build_windows(ds.sequences[:20], clf.rate_hz, clf.window_frames, clf.stride_frames)
+    latency = measure_latency(clf, wi.gather(np.arange(len(wi))),
+                              batch_windows=args.latency_windows)
+    result = {"model": str(args.model), "dataset": ds.name, "sequences": len(ds),
+              "clip": report["clip"], "window": report["window"],
+              "accuracy_by_input_fps": by_fps, "latency": latency, "threads": args.threads}
+    print(f"{ds.name}: clip acc {report['clip']['accuracy']:.4f} macro-F1 "
+          f"{report['clip']['macro_f1']:.4f} | window acc {report['window']['accuracy']:.4f} | "
+          + ", ".join(f"{k} fps {v['clip_accuracy']:.3f}" for k, v in by_fps.items())
+          + f" | {latency['batch1_ms_median']:.3f} ms/window (batch 1), "
+          f"{latency['batched_windows_per_s']:.0f} windows/s batched")
+    if args.out:
+        from har_ros.plots import plot_confusion
+
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "metrics.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        plot_confusion(np.array(report["clip"]["confusion_matrix"]), ds.classes,
+                       out / "confusion.png", f"{ds.name}: clip-level accuracy "
+                       f"{report['clip']['accuracy']:.3f}")
+    return 0

@@ -1,0 +1,135 @@
+"""Checkpoint round trip and everything loading must refuse."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from har_ros.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from har_ros.classifier import ActionClassifier
+from har_ros.errors import CheckpointError, InputError
+from har_ros.features import FeatureConfig
+from har_ros.model import LSTMClassifier, ModelConfig
+
+CLASSES = ["waiting", "opening_door", "closing_door"]
+
+
+def _ckpt(hidden=16) -> Checkpoint:
+    torch.manual_seed(0)
+    fcfg = FeatureConfig()
+    model = LSTMClassifier(ModelConfig(fcfg.num_features, len(CLASSES), hidden_size=hidden))
+    model.set_feature_stats(torch.linspace(-1, 1, fcfg.num_features),
+                            torch.linspace(0.5, 2, fcfg.num_features))
+    return Checkpoint(model.eval(), CLASSES, 20, 2, 10.0, fcfg,
+                      training_data={"sequences": 3}, metrics={"clip_accuracy": 0.5})
+
+
+def _windows(n=4, t=20):
+    rng = np.random.default_rng(0)
+    w = rng.uniform(100, 400, (n, t, 18, 3)).astype(np.float32)
+    w[..., 2] = 1.0
+    return w
+
+
+@pytest.fixture
+def saved(tmp_path):
+    return save_checkpoint(_ckpt(), tmp_path / "m")
+
+
+def test_round_trip_same_predictions(saved):
+    ck = _ckpt()
+    loaded = load_checkpoint(saved)
+    meta = json.loads((saved / "model.json").read_text())
+    assert meta["window_s"] == 2.0 and meta["rate_hz"] == 10.0 and meta["format_version"] == 1
+    assert loaded.classes == CLASSES and loaded.window_frames == 20 and loaded.stride_frames == 2
+    assert loaded.feature_config == ck.feature_config and loaded.model_config == ck.model_config
+    assert loaded.metrics == {"clip_accuracy": 0.5}
+    clf_a, clf_b = ActionClassifier(ck), ActionClassifier.load(saved)
+    pa, pb = clf_a.predict_proba(_windows()), clf_b.predict_proba(_windows())
+    np.testing.assert_allclose(pa, pb, atol=1e-6)
+    np.testing.assert_allclose(pb.sum(1), 1.0, atol=1e-5)
+    assert clf_b.classes == CLASSES and clf_b.window_frames == 20 and clf_b.rate_hz == 10.0
+    # loading via either file works too
+    assert load_checkpoint(saved / "model.json").classes == CLASSES
+    assert load_checkpoint(saved / "model.safetensors").classes == CLASSES
+
+
+def test_predict_proba_checks_window_shape(saved):
+    clf = ActionClassifier.load(saved)
+    with pytest.raises(InputError, match=r"\(B, 20, 18, 3\)"):
+        clf.predict_proba(_windows(t=19))
+
+
+def test_refuses_pickle_files(tmp_path, saved):
+    p = tmp_path / "model.pt"
+    torch.save(_ckpt().model.state_dict(), p)
+    with pytest.raises(CheckpointError, match="refused"):
+        load_checkpoint(p)
+    # a pickle renamed to model.safetensors is refused too, before anything is unpickled
+    (saved / "model.safetensors").write_bytes(pickle.dumps({"w": [1, 2]}))
+    with pytest.raises(CheckpointError, match="pickle"):
+        load_checkpoint(saved)
+
+
+def test_refuses_corrupted_safetensors(saved):
+    data = (saved / "model.safetensors").read_bytes()
+    (saved / "model.safetensors").write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="corrupt or not a safetensors"):
+        load_checkpoint(saved)
+
+
+def _edit_meta(folder, **changes):
+    meta = json.loads((folder / "model.json").read_text())
+    meta.update(changes)
+    (folder / "model.json").write_text(json.dumps(meta))
+
+
+def test_refuses_mismatched_class_count(saved):
+    _edit_meta(saved, classes=CLASSES + ["extra"])
+    with pytest.raises(CheckpointError, match="3 outputs but 4 classes"):
+        load_checkpoint(saved)
+
+
+def test_refuses_shape_mismatch(saved):
+    meta = json.loads((saved / "model.json").read_text())
+    meta["model_config"]["hidden_size"] = 32
+    (saved / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match=r"shape \(64, 92\), model_config needs \(128, 92\)"):
+        load_checkpoint(saved)
+
+
+def test_refuses_feature_config_mismatch(saved):
+    meta = json.loads((saved / "model.json").read_text())
+    meta["feature_config"]["velocities"] = False
+    (saved / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="input_size 92 != 56 features"):
+        load_checkpoint(saved)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"format_version": 2}, "format_version 2 is not supported"),
+    ({"format": "other"}, "format is 'other'"),
+    ({"window_s": 3.0}, "disagrees with window_frames"),
+    ({"rate_hz": -1}, "must be > 0"),
+    ({"normalisation": {"feature_mean": [0.0], "feature_std": [1.0]}}, "normalisation"),
+])
+def test_refuses_bad_metadata(saved, changes, message):
+    _edit_meta(saved, **changes)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(saved)
+
+
+def test_missing_files_and_unknown_files(tmp_path, saved):
+    (saved / "model.json").unlink()
+    with pytest.raises(CheckpointError, match="missing model.json"):
+        load_checkpoint(saved)
+    other = tmp_path / "weights.bin"
+    other.write_bytes(b"\x00" * 16)
+    with pytest.raises(CheckpointError, match="not a har_ros checkpoint"):
+        load_checkpoint(other)
+    with pytest.raises(CheckpointError, match="no such model"):
+        load_checkpoint(tmp_path / "nowhere")

@@ -1,0 +1,197 @@
+"""Features: invariances, missing joints, masks, velocities; augmentation's mirror."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from har_ros.augment import AugmentConfig, augment_windows, mirror
+from har_ros.errors import ConfigError
+from har_ros.features import FeatureConfig, window_features
+from har_ros.skeleton import (
+    FLIP_PERMUTATION,
+    L_ANKLE,
+    L_EYE,
+    L_HIP,
+    L_SHOULDER,
+    L_WRIST,
+    NECK,
+    NUM_JOINTS,
+    R_HIP,
+    R_SHOULDER,
+    R_WRIST,
+)
+
+J2 = 2 * NUM_JOINTS
+
+
+def _windows(b=3, t=8, seed=0) -> np.ndarray:
+    """Plausible upright skeletons: neck at (300, 200), hips 100 px below, joints around."""
+    rng = np.random.default_rng(seed)
+    w = np.zeros((b, t, NUM_JOINTS, 3), np.float32)
+    w[..., 0] = 300 + rng.normal(0, 40, (b, t, NUM_JOINTS))
+    w[..., 1] = 260 + rng.normal(0, 60, (b, t, NUM_JOINTS))
+    w[..., NECK, :2] = [300, 200]
+    w[..., R_HIP, :2] = [280, 300]
+    w[..., L_HIP, :2] = [320, 300]
+    w[..., 2] = 1.0
+    w[:, :, L_EYE] = 0.0  # never detected
+    return w
+
+
+def test_shape_dtype_and_channel_count():
+    cfg = FeatureConfig()
+    f = window_features(_windows(), cfg)
+    assert f.shape == (3, 8, cfg.num_features) and f.dtype == np.float32
+    assert cfg.num_features == 36 + 18 + 36 + 2
+    assert FeatureConfig.seed().num_features == 36
+
+
+def test_translation_and_scale_invariance():
+    w = _windows()
+    moved = w.copy()
+    present = moved[..., 2] > 0
+    moved[..., :2] = np.where(present[..., None], moved[..., :2] * 2.5 + [130.0, -40.0], 0)
+    np.testing.assert_allclose(window_features(w), window_features(moved), atol=1e-4)
+
+
+def test_raw_seed_features_are_pixels():
+    w = _windows()
+    f = window_features(w, FeatureConfig.seed())
+    np.testing.assert_allclose(f[0, 0, 2 * NECK: 2 * NECK + 2], [300, 200])
+
+
+def test_missing_joints_are_zero_and_do_not_drag_origin_or_scale():
+    w = _windows()
+    base = window_features(w)
+    # A missing joint reported at (0, 0) must not move anything else.
+    w2 = w.copy()
+    w2[0, 3, R_WRIST] = 0.0
+    f2 = window_features(w2)
+    other = [j for j in range(NUM_JOINTS) if j != R_WRIST]
+    cols = np.array([[2 * j, 2 * j + 1] for j in other]).ravel()
+    np.testing.assert_allclose(f2[0, 3, cols], base[0, 3, cols], atol=1e-5)
+    assert f2[0, 3, 2 * R_WRIST] == 0 and f2[0, 3, 2 * R_WRIST + 1] == 0
+    assert f2[0, 3, J2 + R_WRIST] == 0 and base[0, 3, J2 + R_WRIST] == 1  # mask channel
+    assert (f2[0, :, J2 + L_EYE] == 0).all()
+    # velocity into and out of the gap is 0, not a jump to the image origin
+    v0 = J2 + NUM_JOINTS
+    assert f2[0, 3, v0 + 2 * R_WRIST] == 0 and f2[0, 4, v0 + 2 * R_WRIST] == 0
+
+
+def test_missing_neck_falls_back_to_hips_without_jump():
+    w = _windows(b=1, t=6)
+    full = window_features(w)
+    w[0, 2, NECK] = 0.0
+    f = window_features(w)
+    # Same hips and torso vector in every frame -> the fallback origin equals the neck.
+    np.testing.assert_allclose(f[0, 2, 2 * L_ANKLE: 2 * L_ANKLE + 2],
+                               full[0, 2, 2 * L_ANKLE: 2 * L_ANKLE + 2], atol=1e-5)
+
+
+def test_all_missing_window_is_finite_zeros():
+    f = window_features(np.zeros((2, 5, NUM_JOINTS, 3), np.float32))
+    assert np.isfinite(f).all() and (f == 0).all()
+
+
+def test_velocities_are_frame_differences():
+    w = _windows(b=1, t=4)
+    w[0, :, R_WRIST, 0] = 300 + np.arange(4) * 10.0  # 10 px per frame to the right
+    f = window_features(w, FeatureConfig(root_motion=False))
+    torso = np.hypot(0, 100)  # neck (300,200) to hip midpoint (300,300)
+    vx = f[0, 1:, J2 + NUM_JOINTS + 2 * R_WRIST]
+    np.testing.assert_allclose(vx, 10 / torso, rtol=1e-4)
+
+
+def test_root_motion_tracks_body_displacement():
+    w = _windows(b=1, t=4)
+    w[0, :, :, 0] += (np.arange(4) * 20.0)[:, None]  # walking right, 20 px per frame
+    w[..., 2] = np.where(w[..., 0] > 0, w[..., 2], 0)
+    w[:, :, L_EYE] = 0.0
+    f = window_features(w)
+    np.testing.assert_allclose(f[0, :, -2], (np.arange(4) - 3) * 20 / 100.0, atol=1e-4)
+    np.testing.assert_allclose(f[0, :, -1], 0.0, atol=1e-4)
+    # vertical only: walking across the image leaves no trace, bending down does
+    cfg = FeatureConfig(root_motion_horizontal=False)
+    assert cfg.num_features == 91
+    np.testing.assert_allclose(window_features(w, cfg)[0, :, -1], 0.0, atol=1e-4)
+    w[0, :, :, 1] += (np.arange(4) * 10.0)[:, None]
+    w[:, :, L_EYE] = 0.0
+    np.testing.assert_allclose(window_features(w, cfg)[0, :, -1], (np.arange(4) - 3) * 0.1,
+                               atol=1e-4)
+
+
+def test_config_round_trip_and_validation():
+    cfg = FeatureConfig(velocities=False)
+    assert FeatureConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ConfigError, match="unknown feature option"):
+        FeatureConfig.from_dict({"colour": True})
+
+
+def test_mirror_swaps_left_and_right():
+    w = _windows(b=1, t=2)
+    w[0, :, R_WRIST, :2] = [200, 250]  # right wrist far image-left
+    w[0, :, L_WRIST, :2] = [330, 250]
+    m = mirror(w, np.array([True]))
+    present = w[0, 0, :, 2] > 0
+    cx = w[0][..., 0][w[0][..., 2] > 0].mean()
+    # the new left wrist is the old right wrist reflected about the window's mean x
+    np.testing.assert_allclose(m[0, 0, L_WRIST, 0], 2 * cx - 200, atol=1e-3)
+    np.testing.assert_allclose(m[0, 0, R_WRIST, 0], 2 * cx - 330, atol=1e-3)
+    # the never-detected left eye is now the (missing) right eye
+    assert m[0, 0, FLIP_PERMUTATION[L_EYE]].tolist() == [0, 0, 0]
+    assert (m[0, 0, :, 2] > 0).sum() == present.sum()
+    # mirroring twice is the identity
+    np.testing.assert_allclose(mirror(m, np.array([True])), w, atol=1e-3)
+    # features of a mirrored window: the left shoulder channel holds the old right shoulder
+    f, fm = window_features(w), window_features(m)
+    np.testing.assert_allclose(fm[0, 0, 2 * L_SHOULDER], -f[0, 0, 2 * R_SHOULDER], atol=1e-4)
+
+
+def test_augment_keeps_missing_joints_missing_and_changes_present_ones():
+    w = _windows()
+    rng = np.random.default_rng(0)
+    a = augment_windows(w, rng, AugmentConfig(mirror=0.0, joint_dropout=0.2))
+    assert a.shape == w.shape and a.dtype == np.float32
+    assert (a[:, :, L_EYE] == 0).all()
+    missing = a[..., 2] == 0
+    assert (a[missing] == 0).all()
+    assert missing.sum() > (w[..., 2] == 0).sum()  # dropout removed some joints
+    assert not np.allclose(a[~missing][:, :2], w[~missing][:, :2])
+
+
+def test_simulate_low_fps_interpolates_between_kept_frames():
+    from har_ros.augment import simulate_low_fps
+
+    w = _windows(b=2, t=7)
+    w[:, :, R_WRIST, 0] = np.array([0, 5, 1, 9, 2, 7, 3], np.float32) + 100
+    w[1, 3, L_SHOULDER] = 0.0  # missing at a kept frame -> missing around it
+    s = simulate_low_fps(w, 3)  # kept frames 0, 3, 6 (counted back from the last)
+    np.testing.assert_allclose(s[0, :, R_WRIST, 0] - 100, [0, 3, 6, 9, 7, 5, 3], atol=1e-4)
+    assert (s[1, 1:6, L_SHOULDER] == 0).all() and s[1, 6, L_SHOULDER, 2] == 1
+
+
+def test_fast_nanmedian_matches_numpy():
+    import warnings
+
+    from har_ros.features import _nanmedian
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(40, 9, 2))
+    a[rng.random(a.shape) < 0.4] = np.nan
+    a[0] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = np.nanmedian(a, axis=1)
+    np.testing.assert_allclose(_nanmedian(a, 1), ref, equal_nan=True)
+
+
+def test_augment_all_missing_window_stays_empty_without_warnings():
+    import warnings
+
+    w = _windows(b=2, t=4)
+    w[1] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a = augment_windows(w, np.random.default_rng(1), AugmentConfig(low_fps=1.0))
+    assert (a[1] == 0).all() and np.isfinite(a).all()
