@@ -55,24 +55,31 @@ def resample_skeletons(skeletons: np.ndarray, stamps_s: np.ndarray, rate_hz: flo
         raise ConfigError(f"rate_hz must be > 0, got {rate_hz}")
     t_out = time_grid(st[0], st[-1], rate_hz) if out_stamps_s is None else np.asarray(
         out_stamps_s, dtype=np.float64)
-    out = np.zeros((t_out.shape[0], NUM_JOINTS, 3), dtype=np.float32)
-    present = (sk[..., 2] > 0) & np.isfinite(sk).all(axis=-1)
+    t_count = sk.shape[0]
+    present = (sk[..., 2] > 0) & np.isfinite(sk).all(axis=-1)  # (T, 18)
+    frame = np.arange(t_count)[:, None]
+    # per joint: index of the last present sample at or before each frame, first at or after
+    last = np.maximum.accumulate(np.where(present, frame, -1), axis=0)
+    first_after = np.minimum.accumulate(np.where(present, frame, t_count)[::-1], axis=0)[::-1]
     eps = 1e-6
-    for j in range(NUM_JOINTS):
-        idx = np.flatnonzero(present[:, j])
-        if idx.size == 0:
-            continue
-        ts, vals = st[idx], sk[idx, j].astype(np.float64)
-        k = np.searchsorted(ts, t_out + eps, side="right") - 1  # last present sample <= t
-        has_left = k >= 0
-        kc = np.clip(k, 0, idx.size - 1)
-        exact = has_left & (np.abs(t_out - ts[kc]) <= eps)
-        kr = np.clip(k + 1, 0, idx.size - 1)
-        interp = has_left & ~exact & (k + 1 < idx.size) & (ts[kr] - ts[kc] <= max_gap_s + eps)
-        w = np.where(interp, (t_out - ts[kc]) / np.maximum(ts[kr] - ts[kc], eps), 0.0)
-        val = (1 - w)[:, None] * vals[kc] + w[:, None] * vals[kr]
-        ok = exact | interp
-        out[ok, j] = val[ok]
+    k = np.searchsorted(st, t_out + eps, side="right") - 1  # last input frame <= t
+    left = np.where((k >= 0)[:, None], last[np.clip(k, 0, t_count - 1)], -1)  # (N, 18)
+    right = np.where((k + 1 < t_count)[:, None],
+                     first_after[np.clip(k + 1, 0, t_count - 1)], t_count)
+    lc, rc = np.clip(left, 0, t_count - 1), np.clip(right, 0, t_count - 1)
+    t_left, t_right = st[lc], st[rc]
+    exact = (left >= 0) & (np.abs(t_out[:, None] - t_left) <= eps)
+    interp = ((left >= 0) & ~exact & (right < t_count)
+              & (t_right - t_left <= max_gap_s + eps))
+    w = np.where(interp, (t_out[:, None] - t_left) / np.maximum(t_right - t_left, eps), 0.0)
+    joints = np.arange(NUM_JOINTS)[None, :]
+    v_left = sk[lc, joints].astype(np.float64)
+    v_right = sk[rc, joints].astype(np.float64)
+    val = np.where(interp[..., None], (1 - w)[..., None] * v_left + w[..., None] * v_right,
+                   v_left)
+    ok = exact | interp
+    out = np.zeros((t_out.shape[0], NUM_JOINTS, 3), dtype=np.float32)
+    out[ok] = val[ok]
     return out, t_out
 
 
