@@ -14,15 +14,30 @@ from har_ros.decisions import DecisionConfig
 from har_ros.errors import ConfigError
 
 
-def default_model_path() -> str:
-    """The model shipped inside the package (har_ros/models/default)."""
+def shipped_model_path(name: str = "default") -> str:
+    """A model shipped inside the package: har_ros/models/<name> ('default' or 'penn')."""
     import har_ros
 
     for root in har_ros.__path__:
-        candidate = Path(root) / "models" / "default"
+        candidate = Path(root) / "models" / name
         if (candidate / "model.json").is_file():
             return str(candidate)
-    return str(Path(har_ros.__path__[0]) / "models" / "default")
+    return str(Path(har_ros.__path__[0]) / "models" / name)
+
+
+def default_model_path() -> str:
+    """The node's default model (har_ros/models/default, trained on UTD-MHAD)."""
+    return shipped_model_path("default")
+
+
+def resolve_model_path(value: str) -> str:
+    """'' -> the default model; a bare name of a shipped model ('penn') -> its folder; else
+    ``value`` itself (a model folder)."""
+    if not value:
+        return default_model_path()
+    if "/" not in value and (Path(shipped_model_path(value)) / "model.json").is_file():
+        return shipped_model_path(value)
+    return value
 
 
 @dataclass
@@ -37,7 +52,9 @@ class ActionNodeConfig:
     )
     model_path: str = field(
         default="",
-        metadata=described("Model folder (model.safetensors + model.json); empty = shipped model."),
+        metadata=described("Model folder (model.safetensors + model.json), or the name of a "
+                           "shipped model ('default': UTD-MHAD, 'penn': Penn Action); empty = "
+                           "default."),
     )
     expected_window_frames: int = field(
         default=0, metadata=described("Fail at startup unless the model's window has this many "
@@ -57,6 +74,12 @@ class ActionNodeConfig:
     )
     forget_after_s: float = field(
         default=3.0, metadata=described("Forget a track not seen for this long, by stamp (s).")
+    )
+    min_window_fill: float = field(
+        default=0.5,
+        metadata=described("Classify a new track once this fraction of a window is buffered "
+                           "(the start is padded with its first frame, as in training); 1 = "
+                           "wait for a whole window."),
     )
     confidence_threshold: float = field(
         default=0.5, metadata=described("Below this smoothed probability the action is 'unknown' "

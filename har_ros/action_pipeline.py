@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from har_ros import decisions as dec
-from har_ros.action_config import ActionNodeConfig, default_model_path
+from har_ros.action_config import ActionNodeConfig, resolve_model_path
 from har_ros.classifier import ActionClassifier
 from har_ros.errors import ConfigError
 from har_ros.frames import ActionDecision, SkeletonFrame, sanitize_skeletons
@@ -39,6 +39,7 @@ def window_spec(config: ActionNodeConfig, clf: ActionClassifier) -> WindowSpec:
         max_gap_s=config.max_gap_s,
         gap_reset_s=config.gap_reset_s,
         forget_after_s=config.forget_after_s,
+        min_fill=config.min_window_fill,
     ).validate()
 
 
@@ -60,7 +61,7 @@ class ActionPipeline:
                  ) -> None:
         self.config = config.validate()
         self.classifier = classifier or ActionClassifier.load(
-            config.model_path or default_model_path(), num_threads=config.torch_threads
+            resolve_model_path(config.model_path), num_threads=config.torch_threads
         )
         self.classes = list(self.classifier.classes)
         self.windows = TrackWindows(window_spec(config, self.classifier))
@@ -85,7 +86,7 @@ class ActionPipeline:
         stamp_s = frame.stamp_ns * 1e-9
         ready = []
         for skel, tid in zip(skeletons, frame.track_ids, strict=True):
-            w = self.windows.observe((camera, tid), stamp_s, skel)
+            w = self.windows.observe((camera, tid), stamp_s, skel, frame.stamp_ns)
             if w is not None:
                 ready.append(w)
         self.windows.forget_stale(stamp_s)
@@ -98,10 +99,10 @@ class ActionPipeline:
         probs = self.classifier.predict_proba(np.stack([w.window for w in ready]))
         self.infer_ms.add((time.perf_counter() - t0) * 1e3)
         self.counters.inc("windows_classified", len(ready))
-        start_ns = frame.stamp_ns - int(round(self.windows.spec.window_s * 1e9))
         out = []
         for w, p in zip(ready, probs, strict=True):
             _, tid = w.key
+            start_ns = w.start_ns
             self.fusion.note_window(camera, tid, p, start_ns, frame.stamp_ns)
             smoother = self.smoothers.setdefault(w.key, dec.Smoother(self.fusion.config))
             status, idx, conf, smoothed = smoother.update(p)

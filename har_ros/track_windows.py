@@ -6,9 +6,12 @@ whole window, the window ending at the newest stamp is resampled onto the model'
 the same code as training (:func:`har_ros.resample.resample_skeletons`). Stamps are the
 source images' acquisition times in seconds.
 
-Robustness: out-of-order and duplicate stamps are dropped and counted; a gap longer than
-``gap_reset_s`` restarts the window; a track not seen for ``forget_after_s`` (by stamp) is
-forgotten; each buffer holds at most one window of time, so memory is bounded.
+Until a whole window is buffered, a window is produced once ``min_fill`` of it is (the missing
+start is padded with the first observation, as training pads short clips), so short actions
+and fresh tracks get a decision sooner. Robustness: out-of-order and duplicate stamps are
+dropped and counted; a gap longer than ``gap_reset_s`` restarts the window; a track not seen
+for ``forget_after_s`` (by stamp) is forgotten; each buffer holds at most one window of time,
+so memory is bounded.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class WindowSpec:
     gap_reset_s: float = 1.0
     forget_after_s: float = 3.0
     min_coverage: float = 0.5
+    min_fill: float = 0.5
 
     @property
     def window_s(self) -> float:
@@ -53,6 +57,8 @@ class WindowSpec:
             )
         if not 0 < self.min_coverage <= 1:
             raise ConfigError(f"min_coverage must be in (0, 1], got {self.min_coverage}")
+        if not 0 < self.min_fill <= 1:
+            raise ConfigError(f"min_window_fill must be in (0, 1], got {self.min_fill}")
         return self
 
 
@@ -64,11 +70,14 @@ class ReadyWindow:
     window: np.ndarray  # (window_frames, 18, 3) pixels at spec.rate_hz
     start_s: float
     end_s: float
+    start_ns: int | None = None  # exact stamps when observe() was given stamp_ns
+    end_ns: int | None = None
 
 
 @dataclass
 class _Buffer:
     stamps: deque[float] = field(default_factory=deque)
+    stamps_ns: deque[int | None] = field(default_factory=deque)
     skeletons: deque[np.ndarray] = field(default_factory=deque)
     last_classified_s: float = float("-inf")
 
@@ -85,8 +94,12 @@ class TrackWindows:
     def __len__(self) -> int:
         return len(self._buffers)
 
-    def observe(self, key: Hashable, stamp_s: float, skeleton: np.ndarray) -> ReadyWindow | None:
+    def observe(self, key: Hashable, stamp_s: float, skeleton: np.ndarray,
+                stamp_ns: int | None = None) -> ReadyWindow | None:
         """Add one observation of track ``key``; return a window when one is due.
+
+        ``stamp_ns`` (the exact integer stamp of ``stamp_s``) makes the window's start and end
+        stamps exact in the result.
 
         Returns None while warming up, between strides, and for dropped observations.
         """
@@ -97,28 +110,40 @@ class TrackWindows:
             return None
         if buf.stamps and stamp_s - buf.stamps[-1] > spec.gap_reset_s:
             buf.stamps.clear()
+            buf.stamps_ns.clear()
             buf.skeletons.clear()
             buf.last_classified_s = float("-inf")
             self.resets += 1
         buf.stamps.append(stamp_s)
+        buf.stamps_ns.append(stamp_ns)
         buf.skeletons.append(np.asarray(skeleton, dtype=np.float32))
         horizon = stamp_s - spec.window_s - spec.max_gap_s
         while len(buf.stamps) > 1 and buf.stamps[1] <= horizon:
             buf.stamps.popleft()
+            buf.stamps_ns.popleft()
             buf.skeletons.popleft()
-        if buf.stamps[0] > stamp_s - spec.window_s + 1e-6:
-            return None  # not a whole window yet
+        first = buf.stamps[0]
+        if stamp_s - first < spec.min_fill * spec.window_s - 1e-6:
+            return None  # not enough of a window yet
         if stamp_s - buf.last_classified_s < spec.stride_s - 1e-6:
             return None
         grid = stamp_s - np.arange(spec.window_frames - 1, -1, -1) / spec.rate_hz
+        # a partly filled window starts with copies of the first observation, as training
+        # pads clips shorter than a window
         window, _ = resample_skeletons(
             np.stack(buf.skeletons), np.fromiter(buf.stamps, float), spec.rate_hz,
-            max_gap_s=spec.max_gap_s, out_stamps_s=grid,
+            max_gap_s=spec.max_gap_s, out_stamps_s=np.maximum(grid, first),
         )
         if (window[..., 2] > 0).any(axis=1).mean() < spec.min_coverage:
             return None  # mostly empty frames (long dropouts inside the window)
         buf.last_classified_s = stamp_s
-        return ReadyWindow(key=key, window=window, start_s=float(grid[0]), end_s=stamp_s)
+        padded = grid[0] < first
+        start_ns = None
+        if stamp_ns is not None:
+            start_ns = (buf.stamps_ns[0] if padded
+                        else stamp_ns - int(round(spec.window_s * 1e9)))
+        return ReadyWindow(key=key, window=window, start_s=max(float(grid[0]), first),
+                           end_s=stamp_s, start_ns=start_ns, end_ns=stamp_ns)
 
     def keys(self) -> set[Hashable]:
         """The tracks currently buffered."""

@@ -45,14 +45,15 @@ def test_synthetic_skeleton_bag_scores(tmp_path, storage):
     assert rep["frames"] == 120 and rep["span_s"] == pytest.approx(11.9)
     for stream in ("operator", "tracks"):
         frame = rep[stream]["frame"]
-        # the first 0.9 s have no full window; everything after is right, except 0.5 s after
-        # the switch (the window mean crosses the threshold half way)
-        assert frame["no_decision_rate"] == pytest.approx(9 / 120)
-        assert frame["accuracy"] == pytest.approx((120 - 9 - 5) / 120)
+        # no decision until half a window (0.45 s: min_window_fill 0.5) is buffered, i.e. the
+        # first 5 frames; everything after is right, except 0.5 s after the switch (the
+        # window mean crosses the threshold half way)
+        assert frame["no_decision_rate"] == pytest.approx(5 / 120)
+        assert frame["accuracy"] == pytest.approx((120 - 5 - 5) / 120)
         assert frame["unknown_rate"] == 0.0
         assert frame["confusion_matrix"][1][0] == 5, "right frames still called left"
         delays = [s["delay_s"] for s in rep[stream]["segments"]]
-        assert delays == pytest.approx([0.9, 0.5])
+        assert delays == pytest.approx([0.5, 0.5])
     assert rep["clips"]["accuracy"] == 1.0 and rep["clips"]["n"] == 2
     # deterministic: the same bag gives the same trace
     again, _ = evaluate_offline(tmp_path / "bag", classifier=LeftRightClassifier(),

@@ -132,13 +132,14 @@ def test_exercise_bag_offline_and_online(ros_domain, shared_data, tmp_path):
     import json
     from pathlib import Path
 
-    from har_ros.action_config import default_model_path
+    from har_ros.action_config import shipped_model_path
     from har_ros.bags.labels import dump_labels, load_labels
     from har_ros.tools import evaluate_bag
 
-    model = Path(default_model_path())
+    # jumping jacks and squats are Penn Action classes: use the shipped Penn model
+    model = Path(shipped_model_path("penn"))
     if not (model / "model.json").is_file():
-        pytest.skip("the shipped model (har_ros/models/default) is absent")
+        pytest.skip("the shipped Penn model (har_ros/models/penn) is absent")
     classes = json.loads((model / "model.json").read_text())["classes"]
     labels = load_labels(Path(__file__).parent / "nodes_for_tests" / "exercise_labels.yaml")
     if not set(labels.labels_used()) - {"unknown"} <= set(classes):
@@ -149,7 +150,8 @@ def test_exercise_bag_offline_and_online(ros_domain, shared_data, tmp_path):
     (tmp_path / "labels.yaml").write_text(dump_labels(
         [type(iv)(iv.start_s, min(iv.end_s, 3.9), iv.label) for iv in short]))
     args = argparse.Namespace(bag=str(tmp_path / "bag"), labels=str(tmp_path / "labels.yaml"),
-                              model="", topics=None, out=str(tmp_path / "out"), online=True,
+                              model="penn", topics=None, out=str(tmp_path / "out"),
+                              online=True,
                               no_progress=True, ros_args=[])
     assert evaluate_bag.run(args) == 0
     report = json.loads((tmp_path / "out" / "report.json").read_text())

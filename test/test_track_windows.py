@@ -13,7 +13,7 @@ def _skel(x: float) -> np.ndarray:
     return s
 
 
-SPEC = WindowSpec(window_frames=10, stride_frames=5, rate_hz=10.0)
+SPEC = WindowSpec(window_frames=10, stride_frames=5, rate_hz=10.0, min_fill=1.0)
 
 
 def feed(tw, key, times, value=lambda t: 100 * t):
@@ -96,3 +96,16 @@ def test_sanitize_rejects_nan_and_far_out_of_image_joints():
     assert rejected == 3
     assert (clean[0, 1:4] == 0).all() and clean[0, 4, 2] == pytest.approx(0.9)
     assert clean[0, 0, 2] == pytest.approx(0.9)
+
+
+def test_partly_filled_window_is_padded_with_the_first_observation():
+    spec = WindowSpec(window_frames=10, stride_frames=5, rate_hz=10.0, min_fill=0.5)
+    tw = TrackWindows(spec)
+    out = feed(tw, "a", 7.0 + np.arange(0, 1.0, 0.1))
+    first = next(o for o in out if o is not None)
+    assert first.end_s == pytest.approx(7.5) and first.start_s == pytest.approx(7.0)
+    lead = first.window[:5, 0, 0]
+    np.testing.assert_allclose(lead, 700.0)  # padded with the first frame (x = 100 * t)
+    np.testing.assert_allclose(first.window[5:, 0, 0], 100 * (7.0 + np.arange(1, 6) / 10),
+                               rtol=1e-5)
+    assert all(o is None for o in out[:5]), "nothing before half a window"
