@@ -57,7 +57,7 @@ def test_two_cameras_raw_and_compressed_with_bad_input(ros_domain, shared_data):
             "-m", "har_ros.cli", "pose-node", "--ros-args",
             "-p", "cameras:=[cam_a, cam_b]",
             "-p", "image_topics:=[cam_a/image_raw, cam_b/image_raw/compressed]",
-            "-p", "diagnostics_period_s:=0.3",
+            "-p", "diagnostics_period_s:=0.3", "-p", "publish_annotated:=true",
         ],
         env,
     )
@@ -75,6 +75,8 @@ def test_two_cameras_raw_and_compressed_with_bad_input(ros_domain, shared_data):
                     SkeletonArray, f"{cam}/skeletons", lambda m, c=cam: got[c].append(m), 10
                 )
             ros_node.create_subscription(DiagnosticArray, "/diagnostics", diags.append, 10)
+            annotated: list[Image] = []
+            ros_node.create_subscription(Image, "cam_a/annotated", annotated.append, 10)
             ex = SingleThreadedExecutor(context=ctx)
             ex.add_node(ros_node)
             assert spin_until(
@@ -112,10 +114,14 @@ def test_two_cameras_raw_and_compressed_with_bad_input(ros_domain, shared_data):
             blank = np.full_like(frames[0], 127)
             header = Header(stamp=Time(sec=300, nanosec=7), frame_id="optical_a")
             assert send_and_wait("cam_a", conv.bgr_to_imgmsg(blank, header), 3), stop(node)
+            spin_until(ex, lambda: len(annotated) >= 3, 5)
             ros_node.destroy_node()
     finally:
         out = stop(node)
     assert node.returncode == 0, out
+    assert [m.header.stamp.sec for m in annotated] == [100, 101, 300]
+    drawn = conv.imgmsg_to_bgr(annotated[0])
+    assert drawn.shape == frames[0].shape and not np.array_equal(drawn, frames[0])
     a, b = got["cam_a"], got["cam_b"]
     assert [m.header.stamp.sec for m in a] == [100, 101, 300]
     assert all(m.header.stamp.nanosec == 1234 for m in a[:2]) and a[2].header.stamp.nanosec == 7
