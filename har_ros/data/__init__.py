@@ -12,7 +12,8 @@ Formats:
   label map and a manifest (subject, camera, fps).
 * :mod:`har_ros.data.penn` -- Penn Action ``labels/*.mat`` (13 joints -> COCO-18).
 * :mod:`har_ros.data.utd` -- UTD-MHAD Kinect ``*_skeleton.mat`` (20 joints 3D -> COCO-18 2D).
-* :mod:`har_ros.data.rosbag` -- skeleton recordings in rosbag2 bags (signature only).
+* :mod:`har_ros.data.rosbag` -- skeleton recordings of our pose node in rosbag2 bags, labelled by
+  interval files (``<bag>.labels.yaml``).
 """
 
 from har_ros.data.common import SkeletonDataset, SkeletonSequence
@@ -21,7 +22,8 @@ __all__ = ["SkeletonDataset", "SkeletonSequence", "load_dataset"]
 
 
 def load_dataset(name: str, root: str, **options) -> SkeletonDataset:
-    """Load a dataset by format name: ``utd``, ``penn``, ``mhad_txt`` or ``recordings``.
+    """Load a dataset by format name: ``utd``, ``penn``, ``mhad_txt``, ``recordings`` or
+    ``rosbag``.
 
     ``root`` is the folder (or manifest file, for ``recordings``) the format's loader expects;
     ``options`` are passed to that loader unchanged.
@@ -44,4 +46,9 @@ def load_dataset(name: str, root: str, **options) -> SkeletonDataset:
         from har_ros.data.recordings import load_recordings
 
         return load_recordings(root, **options)
-    raise ConfigError(f"unknown dataset format {name!r}; use utd, penn, mhad_txt or recordings")
+    if name == "rosbag":
+        from har_ros.data.rosbag import load_rosbag_folder
+
+        return load_rosbag_folder(root, **options)
+    raise ConfigError(f"unknown dataset format {name!r}; use utd, penn, mhad_txt, recordings "
+                      "or rosbag")

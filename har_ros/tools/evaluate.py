@@ -21,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the command's options."""
     parser.add_argument("--model", required=True, help="model folder (model.safetensors + json)")
     parser.add_argument("--dataset", required=True,
-                        choices=("utd", "penn", "mhad_txt", "recordings"), help="data format")
+                        choices=("utd", "penn", "mhad_txt", "recordings", "rosbag"),
+                        help="data format")
     parser.add_argument("--data-root", default=None,
                         help="dataset folder or manifest (default: ../shared/data/<dataset>)")
     parser.add_argument("--split", default=None,
