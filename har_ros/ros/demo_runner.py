@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import cv2
-from rclpy.executors import MultiThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
@@ -107,7 +107,7 @@ def run_demo(video: Path, out_dir: Path, max_seconds: float, backend: str, model
             return 2
         collector = DemoCollector(pub, "camera", out_dir / "annotated.mp4")
         nodes = [pub, pose, action, collector]
-        executor = MultiThreadedExecutor(num_threads=4)
+        executor = SingleThreadedExecutor()
         for n in nodes:
             executor.add_node(n)
         spinner = threading.Thread(target=executor.spin, daemon=True)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 import rclpy
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 
 from har_ros.errors import HarRosError
@@ -38,7 +38,10 @@ def run_nodes(factories: Sequence[Callable[[], Node]], ros_args: Sequence[str]) 
         except HarRosError as exc:
             print(f"har_ros: cannot start: {exc}", file=sys.stderr)
             return 2
-        executor = MultiThreadedExecutor(num_threads=max(2, len(nodes) + 1))
+        # One thread is enough and is the lowest-latency rclpy executor: subscription callbacks
+        # are short (the pose node infers in its own worker thread; the action node's batched
+        # LSTM takes ~1 ms), and rclpy's multi-threaded executor adds dispatch overhead.
+        executor = SingleThreadedExecutor()
         for node in nodes:
             executor.add_node(node)
         try:
