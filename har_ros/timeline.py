@@ -22,11 +22,13 @@ def segments(events: Sequence[tuple[float, str]], max_gap_s: float = 1.0
     return [(a, b, lab) for a, b, lab in out]
 
 
-def format_timeline(tracks: dict[str, Sequence[tuple[float, str]]], t0: float = 0.0) -> str:
-    """Human-readable per-track timeline, times relative to ``t0``."""
+def format_timeline(tracks: dict[str, Sequence[tuple[float, str]]], t0: float = 0.0,
+                    min_segment_s: float = 0.0) -> str:
+    """Human-readable per-track timeline, times relative to ``t0``; segments shorter than
+    ``min_segment_s`` are left out of the text (not out of the data)."""
     lines = []
     for track, events in sorted(tracks.items()):
-        segs = segments(events)
+        segs = [g for g in segments(events) if g[1] - g[0] >= min_segment_s] or segments(events)
         parts = [f"{a - t0:6.1f}-{b - t0:6.1f} s {lab}" for a, b, lab in segs]
         lines.append(f"{track}:\n    " + "\n    ".join(parts))
     return "\n".join(lines)
@@ -43,7 +45,8 @@ def plot_timeline(tracks: dict[str, Sequence[tuple[float, str]]], path: str | Pa
     names = sorted(tracks)
     labels = sorted({lab for ev in tracks.values() for _, lab in ev})
     cmap = plt.get_cmap("tab20")
-    grey = {"unknown": "#999999", "warming_up": "#dddddd"}
+    grey = {"unknown": "#999999", "warming_up": "#dddddd", "no_person": "#f5deb3",
+            "stale": "#000000"}
     colours = {lab: grey.get(lab, cmap(i % 20))
                for i, lab in enumerate(labels)}
     fig, ax = plt.subplots(figsize=(11, 0.45 * len(names) + 1.8))

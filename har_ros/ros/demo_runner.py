@@ -136,6 +136,16 @@ def run_demo(video: Path, out_dir: Path, max_seconds: float, backend: str, model
         rclpy.try_shutdown()
 
 
+def main_tracks(tracks: dict[str, list[tuple[float, str]]], min_span_s: float = 2.0,
+                most: int = 12) -> dict[str, list[tuple[float, str]]]:
+    """The tracks with decisions over at least ``min_span_s``, the ``most`` longest ones."""
+    def span(events: list[tuple[float, str]]) -> float:
+        return events[-1][0] - events[0][0] if events else 0.0
+
+    long = [(k, v) for k, v in tracks.items() if span(v) >= min_span_s]
+    return dict(sorted(long, key=lambda kv: -span(kv[1]))[:most])
+
+
 def write_outputs(collector: DemoCollector, pose, action, out_dir: Path) -> int:
     """Print the timeline and write timeline.png / timeline.json; returns the exit code."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -143,18 +153,20 @@ def write_outputs(collector: DemoCollector, pose, action, out_dir: Path) -> int:
     operator = [(t, lab) for t, lab in collector.operator if t > 0]
     starts = [ev[0][0] for ev in collector.tracks.values() if ev] + [t for t, _ in operator[:1]]
     t0 = min(starts) if starts else 0.0
-    tracks = dict(collector.tracks)
+    tracks = main_tracks(collector.tracks)
     if operator:
         tracks["operator (fused)"] = operator
-    print("\nPer-person timeline (seconds since the first decision):")
-    print(format_timeline(tracks, t0) if tracks else "  (no decisions)")
+    print(f"\nPer-person timeline (seconds since the first decision; the {len(tracks)} people "
+          f"followed longest of {len(collector.tracks)} tracks, segments >= 0.4 s):")
+    print(format_timeline(tracks, t0, min_segment_s=0.4) if tracks else "  (no decisions)")
     png = plot_timeline(tracks, out_dir / "timeline.png", t0) if tracks else None
     summary = {
         "frames_published": collector.publisher_node.published,
         "frames_processed": collector.skeleton_msgs,
         "pose": pose.diagnostics_values(),
         "action": action.diagnostics_values(),
-        "tracks": {k: [(round(t - t0, 3), lab) for t, lab in v] for k, v in tracks.items()},
+        "tracks": {k: [(round(t - t0, 3), lab) for t, lab in v]
+                   for k, v in [*collector.tracks.items(), ("operator (fused)", operator)]},
     }
     (out_dir / "timeline.json").write_text(json.dumps(summary, indent=1, default=str))
     print(f"\npose node: {collector.skeleton_msgs} of {collector.publisher_node.published} frames"
