@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "action-node": "action_node",
     "run": "run_pipeline",
     "demo": "demo",
+    "camera": "camera",
     "record": "record",
     "play": "play",
     "extract": "extract",

@@ -29,6 +29,9 @@ class VideoPublisherConfig:
     )
     loop: bool = field(default=False, metadata={"help": "Start again at the end."})
     max_width: int = field(default=0, metadata={"help": "Downscale wider frames (0 = keep)."})
+    exit_at_end: bool = field(
+        default=False, metadata={"help": "Shut the process's ROS context down at the end."}
+    )
 
     def validate(self) -> VideoPublisherConfig:
         if not self.video_path:
@@ -67,6 +70,9 @@ class VideoPublisher(Node):
                 return
             self.finished = True
             self.timer.cancel()
+            self.get_logger().info(f"end of {self.config.video_path}: {self.published} frames")
+            if self.config.exit_at_end:
+                self.context.try_shutdown()
             return
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.config.frame_id)
         if self.config.compressed:
