@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from har_ros import conversions as conv
 from har_ros.bags import typestore as ts
-from har_ros.errors import DataError
-from har_ros.frames import ActionDecision, SkeletonFrame
+from har_ros.errors import DataError, InputError
 
 
 @dataclass(frozen=True)
@@ -201,49 +201,18 @@ class BagReader:
 
 
 # ---------------------------------------------------------------------------- decoding
-def stamp_ns(stamp: object) -> int:
-    """``builtin_interfaces/Time`` (any implementation) -> integer ns."""
-    return int(stamp.sec) * 1_000_000_000 + int(stamp.nanosec)
+# rosbags messages have the ROS field names: the one set of conversions reads them.
+stamp_ns = conv.stamp_to_ns
+decode_skeletons = conv.msg_to_skeletons
+decode_action = conv.msg_to_action
 
 
 def decode_image(msg: object) -> np.ndarray:
     """A rosbags Image or CompressedImage -> BGR uint8 (H, W, 3); DataError if undecodable."""
-    from rosbags.image import message_to_cvimage
-
     try:
-        image = message_to_cvimage(msg, "bgr8")
-    except Exception as exc:  # noqa: BLE001 - rosbags-image and OpenCV errors
-        raise DataError(f"image cannot be decoded: {_reason(exc)}") from exc
-    if image is None or image.ndim != 3 or image.size == 0:
-        raise DataError("image cannot be decoded: empty result")
-    return image
-
-
-def decode_skeletons(msg: object) -> SkeletonFrame:
-    """A rosbags ``har_ros/msg/SkeletonArray`` -> :class:`SkeletonFrame` (pixels)."""
-    n = len(msg.skeletons)
-    skels = np.zeros((n, 18, 3), dtype=np.float32)
-    for i, s in enumerate(msg.skeletons):
-        skels[i] = [(k.x, k.y, k.confidence) for k in s.keypoints]
-    skels[~np.isfinite(skels).all(axis=2)] = 0.0
-    return SkeletonFrame(
-        stamp_ns=stamp_ns(msg.header.stamp), frame_id=msg.header.frame_id,
-        camera_name=msg.camera_name, image_width=int(msg.image_width),
-        image_height=int(msg.image_height), backend=msg.backend, skeletons=skels,
-        track_ids=[s.track_id for s in msg.skeletons],
-        scores=np.array([s.score for s in msg.skeletons], dtype=np.float32),
-    )
-
-
-def decode_action(msg: object) -> ActionDecision:
-    """A rosbags ``har_ros/msg/ActionStamped`` -> :class:`ActionDecision`."""
-    return ActionDecision(
-        stamp_ns=stamp_ns(msg.header.stamp), window_start_ns=stamp_ns(msg.window_start),
-        frame_id=msg.header.frame_id, track_id=msg.track_id, cameras=list(msg.cameras),
-        action=msg.action, class_index=int(msg.class_index), confidence=float(msg.confidence),
-        class_names=list(msg.class_names),
-        probabilities=np.asarray(msg.probabilities, dtype=np.float32), status=int(msg.status),
-    )
+        return conv.image_to_bgr(msg)
+    except InputError as exc:
+        raise DataError(f"image cannot be decoded: {exc}") from exc
 
 
 def header_stamp_ns(msg: object) -> int | None:

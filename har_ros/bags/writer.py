@@ -17,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from har_ros import conversions as conv
 from har_ros.bags import typestore as ts
-from har_ros.errors import DataError
+from har_ros.conversions import MessageTypes
+from har_ros.errors import DataError, InputError
 from har_ros.frames import ActionDecision, SkeletonFrame
 
 STORAGES = ("sqlite3", "mcap")
@@ -96,56 +98,42 @@ def _types():
     return ts.make_typestore().types
 
 
+def rosbags_types() -> MessageTypes:
+    """The conversions' message classes for rosbags (uint8[] / float32[] as numpy arrays)."""
+    t = _types()
+    return MessageTypes(
+        Time=t["builtin_interfaces/msg/Time"], Header=t["std_msgs/msg/Header"],
+        Image=t[ts.IMAGE], CompressedImage=t[ts.COMPRESSED_IMAGE],
+        Keypoint2D=t["har_ros/msg/Keypoint2D"], Skeleton2D=t["har_ros/msg/Skeleton2D"],
+        SkeletonArray=t[ts.SKELETON_ARRAY], ActionStamped=t[ts.ACTION_STAMPED],
+        bytes_field=lambda a: np.ascontiguousarray(a, dtype=np.uint8).reshape(-1),
+        float32_field=lambda a: np.ascontiguousarray(a, dtype=np.float32),
+    )
+
+
 def header(stamp_ns: int, frame_id: str = "") -> object:
     """A rosbags ``std_msgs/Header`` with an integer-ns stamp."""
-    t = _types()
-    stamp = t["builtin_interfaces/msg/Time"](sec=int(stamp_ns // 1_000_000_000),
-                                             nanosec=int(stamp_ns % 1_000_000_000))
-    return t["std_msgs/msg/Header"](stamp=stamp, frame_id=frame_id)
+    return conv.make_header(stamp_ns, frame_id, rosbags_types())
 
 
 def image_message(bgr: np.ndarray, stamp_ns: int, frame_id: str = "",
                   compressed: bool = False, quality: int = 90) -> object:
     """BGR uint8 (H, W, 3) -> rosbags ``sensor_msgs/Image`` (bgr8) or jpeg CompressedImage."""
-    t = _types()
-    if compressed:
-        import cv2
-
-        ok, enc = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
-        if not ok:
-            raise DataError("OpenCV could not encode the image as jpeg")
-        return t[ts.COMPRESSED_IMAGE](header=header(stamp_ns, frame_id), format="jpeg",
-                                      data=np.asarray(enc, dtype=np.uint8).ravel())
-    img = np.ascontiguousarray(bgr, dtype=np.uint8)
-    h, w = img.shape[:2]
-    return t[ts.IMAGE](header=header(stamp_ns, frame_id), height=h, width=w, encoding="bgr8",
-                       is_bigendian=0, step=w * 3, data=img.reshape(-1))
+    types = rosbags_types()
+    head = conv.make_header(stamp_ns, frame_id, types)
+    try:
+        if compressed:
+            return conv.bgr_to_compressed(bgr, head, "jpeg", quality, types)
+        return conv.bgr_to_imgmsg(bgr, head, "bgr8", types)
+    except InputError as exc:
+        raise DataError(f"cannot store the image: {exc}") from exc
 
 
 def skeleton_message(frame: SkeletonFrame) -> object:
     """:class:`SkeletonFrame` -> rosbags ``har_ros/msg/SkeletonArray``."""
-    t = _types()
-    kp, sk = t["har_ros/msg/Keypoint2D"], t["har_ros/msg/Skeleton2D"]
-    skels = np.asarray(frame.skeletons, dtype=np.float32)
-    people = [
-        sk(track_id=str(tid), score=float(score),
-           keypoints=[kp(x=float(x), y=float(y), confidence=float(c)) for x, y, c in s])
-        for s, tid, score in zip(skels.tolist(), frame.track_ids, frame.scores, strict=True)
-    ]
-    return t[ts.SKELETON_ARRAY](
-        header=header(frame.stamp_ns, frame.frame_id), camera_name=frame.camera_name,
-        image_width=int(frame.image_width), image_height=int(frame.image_height),
-        backend=frame.backend, skeletons=people,
-    )
+    return conv.skeletons_to_msg(frame, rosbags_types())
 
 
 def action_message(d: ActionDecision) -> object:
     """:class:`ActionDecision` -> rosbags ``har_ros/msg/ActionStamped``."""
-    t = _types()
-    start = header(d.window_start_ns).stamp
-    return t[ts.ACTION_STAMPED](
-        header=header(d.stamp_ns, d.frame_id), window_start=start, track_id=d.track_id,
-        cameras=list(d.cameras), action=d.action, class_index=int(d.class_index),
-        confidence=float(d.confidence), class_names=list(d.class_names),
-        probabilities=np.asarray(d.probabilities, dtype=np.float32), status=int(d.status),
-    )
+    return conv.action_to_msg(d, rosbags_types())
