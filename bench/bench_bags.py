@@ -109,12 +109,18 @@ time.sleep(1.0)
 """
 
 
-def recording(cams: int, w: int, h: int, fps: float, seconds: float, storage: str) -> dict:
+def recording(cams: int, w: int, h: int, fps: float, seconds: float, storage: str,
+              transport: str = "shm") -> dict:
+    """Publisher and recorder as two processes; ``transport`` 'shm' gives both the
+    shared-memory Fast DDS profile (config/fastdds_shm.xml), 'default' the stock transports."""
     from har_ros.bags.reader import BagReader
 
     env = dict(os.environ, ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST",
                ROS_DOMAIN_ID=str(80 + os.getpid() % 20),
                PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("FASTDDS_DEFAULT_PROFILES_FILE", None)
+    if transport == "shm":
+        env["FASTDDS_DEFAULT_PROFILES_FILE"] = str(REPO / "config" / "fastdds_shm.xml")
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         out = Path(tmp) / "rec"
         topics = [f"/cam{c}/image_raw" for c in range(cams)]
@@ -151,6 +157,9 @@ def main() -> int:
     ap.add_argument("--storage", choices=("sqlite3", "mcap"), default="mcap")
     ap.add_argument("--skip-images", action="store_true")
     ap.add_argument("--skip-recording", action="store_true")
+    ap.add_argument("--transport", nargs="+", choices=("shm", "default"),
+                    default=["shm", "default"],
+                    help="Fast DDS transports to record with (config/fastdds_shm.xml or stock)")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "bags.json"))
     args = ap.parse_args()
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
@@ -173,8 +182,10 @@ def main() -> int:
         else:
             print(f"no model at {model}: offline speed skipped", flush=True)
     if not args.skip_recording:
-        result["recording"] = recording(3, 640, 480, 30.0, args.seconds, args.storage)
-        print("recording:", json.dumps(result["recording"], indent=1), flush=True)
+        for transport in args.transport:
+            key = "recording" if transport == "shm" else f"recording_{transport}_transport"
+            result[key] = recording(3, 640, 480, 30.0, args.seconds, args.storage, transport)
+            print(f"{key}:", json.dumps(result[key], indent=1), flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

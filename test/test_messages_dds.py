@@ -5,14 +5,19 @@ import pytest
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
-from ros_harness import ros_context, spin_until, start_python, stop
+from ros_harness import REPO_ROOT, ros_context, spin_until, start_python, stop
 from sample_messages import SAMPLES, field_differences
 
 pytestmark = pytest.mark.ros
 
 
-def test_every_custom_message_crosses_processes_intact(ros_domain):
+@pytest.mark.parametrize("profile", [None, "config/fastdds_shm.xml"])
+def test_every_custom_message_crosses_processes_intact(ros_domain, profile):
+    """Also with the publisher on the shared-memory-only Fast DDS profile (no UDP at all),
+    received by this process on the default transports."""
     domain_id, env = ros_domain
+    if profile:
+        env = dict(env, FASTDDS_DEFAULT_PROFILES_FILE=str(REPO_ROOT / profile))
     proc = start_python(["test/nodes_for_tests/publish_samples.py"], env)
     received: dict[str, object] = {}
     try:
