@@ -5,17 +5,20 @@ and the live action node's output scores like the offline run."""
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import time
 
 import cv2
 import pytest
 from nodes_for_tests.bag_fixtures import T0_NS
 
-from har_ros.bags.reader import BagReader
+from har_ros.bags.reader import BagReader, decode_image
 from har_ros.bags.writer import BagWriter, image_message
+from har_ros.errors import DataError
 
 from conftest import require_file
-from ros_harness import start_python, stop
+from ros_harness import REPO_ROOT, start_python, stop, subprocess_env
 
 pytestmark = pytest.mark.ros
 
@@ -162,3 +165,33 @@ def test_exercise_bag_offline_and_online(ros_domain, shared_data, tmp_path):
     assert 0 < on["frames"] <= 40 and diff["frames_dropped"] == 40 - on["frames"]
     for name in ("offline_timeline.png", "online_timeline.png", "online_confusion.png"):
         assert (tmp_path / "out" / name).is_file()
+
+
+def test_killed_sqlite_recording_is_recovered_by_reindex(ros_domain, shared_data, tmp_path):
+    """SIGKILL leaves no metadata.yaml; `record --reindex` makes what was committed readable."""
+    _, env = ros_domain
+    video = require_file(shared_data / "video" / "exercise.avi")
+    _exercise_bag(tmp_path / "src", video, 10, "sqlite3")
+    rec = start_python(["-m", "har_ros.cli", "record", "-o", str(tmp_path / "rec"),
+                        "--storage", "sqlite3", "/cam0/image_raw"], env)
+    play = start_python(["-m", "har_ros.cli", "play", str(tmp_path / "src"), "--loop",
+                         "--wait-for-subscribers", "1"], env)
+    try:
+        _wait_for(rec, "subscribed to all 1 topics")
+        time.sleep(3.0)  # > the recorder's 1 s commit period
+        rec.send_signal(signal.SIGKILL)
+        rec.wait(timeout=10)
+    finally:
+        stop(play)
+        stop(rec)
+    with pytest.raises(DataError, match="--reindex"):
+        BagReader(tmp_path / "rec")
+    out = subprocess.run([sys.executable, "-m", "har_ros.cli", "record", "--reindex",
+                          str(tmp_path / "rec")], capture_output=True, text=True, timeout=60,
+                         cwd=REPO_ROOT, env=subprocess_env(env))
+    assert out.returncode == 0, out.stderr
+    with BagReader(tmp_path / "rec") as bag:
+        assert bag.message_count >= 10, "at least one commit of a looping 10 fps clip"
+        assert f"{bag.message_count} messages" in out.stdout
+        first = next(bag.messages())
+        assert decode_image(bag.deserialize(first)).shape == (288, 384, 3)

@@ -18,8 +18,7 @@ from pathlib import Path
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("topics", nargs="*", help="topics to record (absolute names)")
-    parser.add_argument("-o", "--output", required=True, help="bag folder to create (must not "
-                        "exist)")
+    parser.add_argument("-o", "--output", help="bag folder to create (must not exist)")
     parser.add_argument("-s", "--storage", choices=("sqlite3", "mcap"), default="sqlite3",
                         help="storage format (default sqlite3)")
     parser.add_argument("-a", "--all", action="store_true", help="record every topic")
@@ -27,12 +26,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop after this many seconds (0 = until Ctrl-C)")
     parser.add_argument("--queue-depth", type=int, default=100,
                         help="subscription history depth per topic (messages)")
+    parser.add_argument("--reindex", metavar="BAG",
+                        help="instead of recording: rebuild metadata.yaml of an sqlite3 bag whose "
+                        "recorder was killed (what it had committed becomes readable)")
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.topics and not args.all:
-        from har_ros.errors import ConfigError
+    from har_ros.errors import ConfigError
 
+    if args.reindex:
+        from har_ros.bags.reindex import reindex_sqlite
+
+        counts = reindex_sqlite(args.reindex)
+        print(f"har-ros record: reindexed {args.reindex}: {sum(counts.values())} messages")
+        for topic, n in counts.items():
+            print(f"  {topic}: {n}")
+        return 0
+    if not args.output:
+        raise ConfigError("give the bag folder to create with -o/--output")
+    if not args.topics and not args.all:
         raise ConfigError("give topics to record, or --all")
     import rclpy
     from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
