@@ -77,21 +77,30 @@ def test_play_then_record_in_separate_processes(ros_domain, shared_data, tmp_pat
         assert got.topics["/clock"].count > 10
 
 
-def test_ctrl_c_keeps_what_was_recorded(ros_domain, shared_data, tmp_path):
-    _, env = ros_domain
+def _interrupt_recording(env, shared_data, tmp_path, storage: str, sig: int, after_s: float):
+    """Record a looping 10-frame clip, send ``sig`` to the recorder after ``after_s`` seconds
+    while messages keep arriving; returns (recorder process, its output)."""
     video = require_file(shared_data / "video" / "exercise.avi")
     _exercise_bag(tmp_path / "src", video, 10, "sqlite3")
     rec = start_python(["-m", "har_ros.cli", "record", "-o", str(tmp_path / "rec"),
-                        "--storage", "mcap", "/cam0/image_raw"], env)
+                        "--storage", storage, "/cam0/image_raw"], env)
     play = start_python(["-m", "har_ros.cli", "play", str(tmp_path / "src"), "--loop",
                          "--wait-for-subscribers", "1"], env)
     try:
         _wait_for(rec, "subscribed to all 1 topics")
-        time.sleep(2.5)
-        rec.send_signal(signal.SIGINT)  # while messages keep arriving
+        time.sleep(after_s)
+        rec.send_signal(sig)
+        rec.wait(timeout=20)
         out = stop(rec)
     finally:
         stop(play)
+        stop(rec)
+    return rec, out
+
+
+def test_ctrl_c_keeps_what_was_recorded(ros_domain, shared_data, tmp_path):
+    rec, out = _interrupt_recording(ros_domain[1], shared_data, tmp_path, "mcap",
+                                    signal.SIGINT, 2.5)
     assert rec.returncode == 0, out
     count = int(out.split("messages in")[0].rsplit(":", 1)[-1].strip().split()[-1])
     assert count >= 10
@@ -169,21 +178,8 @@ def test_exercise_bag_offline_and_online(ros_domain, shared_data, tmp_path):
 
 def test_killed_sqlite_recording_is_recovered_by_reindex(ros_domain, shared_data, tmp_path):
     """SIGKILL leaves no metadata.yaml; `record --reindex` makes what was committed readable."""
-    _, env = ros_domain
-    video = require_file(shared_data / "video" / "exercise.avi")
-    _exercise_bag(tmp_path / "src", video, 10, "sqlite3")
-    rec = start_python(["-m", "har_ros.cli", "record", "-o", str(tmp_path / "rec"),
-                        "--storage", "sqlite3", "/cam0/image_raw"], env)
-    play = start_python(["-m", "har_ros.cli", "play", str(tmp_path / "src"), "--loop",
-                         "--wait-for-subscribers", "1"], env)
-    try:
-        _wait_for(rec, "subscribed to all 1 topics")
-        time.sleep(3.0)  # > the recorder's 1 s commit period
-        rec.send_signal(signal.SIGKILL)
-        rec.wait(timeout=10)
-    finally:
-        stop(play)
-        stop(rec)
+    env = ros_domain[1]
+    _interrupt_recording(env, shared_data, tmp_path, "sqlite3", signal.SIGKILL, 3.0)  # > 1 s
     with pytest.raises(DataError, match="--reindex"):
         BagReader(tmp_path / "rec")
     out = subprocess.run([sys.executable, "-m", "har_ros.cli", "record", "--reindex",
