@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import sys
+from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +44,16 @@ def collect() -> dict[str, object]:
         report["openpose_weights"] = str(locate_weights(OPENPOSE_MOBILENET_THIN))
     except Exception as exc:  # report, never fail
         report["openpose_weights"] = f"missing: {exc}"
+    from har_ros.action_config import shipped_model_path
+
+    for name in ("default", "penn"):
+        meta_path = Path(shipped_model_path(name)) / "model.json"
+        if meta_path.is_file():
+            meta = json.loads(meta_path.read_text())
+            report[f"model_{name}"] = (f"{meta_path.parent} ({len(meta['classes'])} classes, "
+                                       f"{meta['window_frames']} frames at {meta['rate_hz']} Hz)")
+        else:
+            report[f"model_{name}"] = f"missing: {meta_path.parent}"
     report["mediapipe"] = "yes" if importlib.util.find_spec("mediapipe") else "no"
     report["pyopenpose"] = "yes" if importlib.util.find_spec("pyopenpose") else "no"
     return report
@@ -50,8 +62,6 @@ def collect() -> dict[str, object]:
 def run(args: argparse.Namespace) -> int:
     report = collect()
     if args.json:
-        import json
-
         print(json.dumps(report, indent=2))
     else:
         for key, value in report.items():
