@@ -8,6 +8,7 @@ the same defaults). Reading happens once at startup; the dataclass's ``validate(
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import typing
 from typing import Any, TypeVar
@@ -80,20 +81,10 @@ def declare_config(node: Node, cls: type[T]) -> T:
                 f"parameter '{name}': {exc}. Expected {Parameter.Type(_PARAM_TYPES[ptype]).name}"
                 f" ({help_text})"
             ) from exc
-        values[name] = list(value) if isinstance(value, (list, tuple)) or hasattr(
-            value, "tolist"
-        ) else value
+        # array parameters come back as array.array or lists: the dataclass holds lists
+        values[name] = list(value) if isinstance(value, (list, tuple, array.array)) else value
     config = cls(**values)
     validate = getattr(config, "validate", None)
     if validate is not None:
         validate()
     return config
-
-
-def describe_config(cls: type) -> str:
-    """Human-readable table of a config's parameters (used by ``--help`` and the README)."""
-    lines = []
-    for name, ptype, default, help_text in parameter_specs(cls):
-        tname = _PARAM_TYPES[ptype].name.lower()
-        lines.append(f"  {name} ({tname}, default {default!r})\n      {help_text}")
-    return "\n".join(lines)

@@ -79,7 +79,7 @@ class PoseNode(Node):
     # ------------------------------------------------------------------ callbacks
     def _on_image(self, camera: str, msg: Image | CompressedImage) -> None:
         self.counters.inc("frames_in")
-        self.slots.put(camera, (msg, time.perf_counter()))
+        self.slots.put(camera, msg)
 
     def _work(self) -> None:
         while self._running:
@@ -94,11 +94,11 @@ class PoseNode(Node):
                     )
 
     # ------------------------------------------------------------------ processing
-    def process(self, pending: dict[str, tuple[object, float]]) -> None:
+    def process(self, pending: dict[str, Image | CompressedImage]) -> None:
         """Convert, estimate, track and publish one batch of newest frames (one per camera)."""
         t0 = time.perf_counter()
         batch = []
-        for camera, (msg, _) in pending.items():
+        for camera, msg in pending.items():
             try:
                 image = conv.image_to_bgr(msg)
             except InputError as exc:
