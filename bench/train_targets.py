@@ -23,6 +23,12 @@ sys.path.insert(0, str(ROOT))
 
 TARGETS = {"utd": 0.92, "penn": 0.97}
 CONFIGS = {"utd": ROOT / "config" / "train_utd.yaml", "penn": ROOT / "config" / "train_penn.yaml"}
+#: Epochs for the seed baselines, which train with the seed's recipe (har_ros.training.SEED_RECIPE:
+#: Adam lr 0.0025 with slow exponential decay, L2 0.0015, batch 512, ReLU input layer, 32-frame
+#: windows). The seed ran 300 passes over its data; 100 here keeps each run under 5 minutes on
+#: one thread beside a second job: UTD-MHAD was still at chance after 300 (measured once, seed
+#: 0), Penn Action's training accuracy reaches ~1.0 by epoch 80.
+SEED_EPOCHS = {"utd": 100, "penn": 100}
 
 
 def _one(job: tuple[str, str, int, str]) -> dict:
@@ -33,6 +39,7 @@ def _one(job: tuple[str, str, int, str]) -> dict:
     cfg["data_root"] = str(Path(data_root) / Path(cfg["data_root"]).name)
     if variant in ("seed", "seed_std"):
         cfg["baseline"] = variant
+        cfg["epochs"] = SEED_EPOCHS[dataset]
     t = time.monotonic()
     m = train_and_evaluate(cfg, None, progress=False, plots=False)
     return {"dataset": dataset, "variant": variant, "seed": seed,
@@ -91,7 +98,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--only", choices=("utd", "penn"), default=None)
-    p.add_argument("--variants", nargs="+", default=["ours", "seed", "seed_std"],
+    p.add_argument("--variants", nargs="+", default=["ours", "seed"],
                    choices=("ours", "seed", "seed_std"))
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))

@@ -29,6 +29,9 @@ class ModelConfig:
     dropout: float = 0.0
     #: "last": classify the final LSTM output; "mean": average the outputs over the window.
     pool: str = "last"
+    #: Linear(input_size -> hidden_size) + ReLU before the LSTM, as in the seed (Chevalier's
+    #: LSTM-HAR). Off by default; checkpoints without this key load as before.
+    input_layer: bool = False
 
     def __post_init__(self) -> None:
         if self.input_size < 1 or self.num_classes < 2:
@@ -57,20 +60,26 @@ class ModelConfig:
 
 
 def seed_model_config(input_size: int, num_classes: int) -> ModelConfig:
-    """The seed's network: one LSTM layer, 128 hidden units, last output, no dropout."""
+    """The seed's network: ReLU input layer, one LSTM layer, 128 hidden units, last output,
+    no dropout."""
     return ModelConfig(input_size, num_classes, hidden_size=128, num_layers=1, dropout=0.0,
-                       pool="last")
+                       pool="last", input_layer=True)
 
 
 class LSTMClassifier(nn.Module):
-    """Standardise -> LSTM (unidirectional) -> pool -> dropout -> linear logits."""
+    """Standardise -> [linear + ReLU] -> LSTM (unidirectional) -> pool -> dropout -> logits."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
         self.register_buffer("feature_mean", torch.zeros(config.input_size))
         self.register_buffer("feature_std", torch.ones(config.input_size))
-        self.lstm = nn.LSTM(config.input_size, config.hidden_size, num_layers=config.num_layers,
+        lstm_in = config.input_size
+        if config.input_layer:
+            self.input_layer = nn.Sequential(nn.Linear(config.input_size, config.hidden_size),
+                                             nn.ReLU())
+            lstm_in = config.hidden_size
+        self.lstm = nn.LSTM(lstm_in, config.hidden_size, num_layers=config.num_layers,
                             batch_first=True,
                             dropout=config.dropout if config.num_layers > 1 else 0.0)
         self.drop = nn.Dropout(config.dropout)
@@ -84,6 +93,8 @@ class LSTMClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, F) features -> (B, C) logits."""
         x = (x - self.feature_mean) / self.feature_std
+        if self.config.input_layer:
+            x = self.input_layer(x)
         out, _ = self.lstm(x)
         h = out[:, -1] if self.config.pool == "last" else out.mean(dim=1)
         return self.head(self.drop(h))
