@@ -9,14 +9,13 @@ the same defaults). Reading happens once at startup; the dataclass's ``validate(
 from __future__ import annotations
 
 import array
-import dataclasses
-import typing
 from typing import Any, TypeVar
 
 from rcl_interfaces.msg import ParameterDescriptor, ParameterType
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
+from har_ros.config_help import config_fields
 from har_ros.errors import ConfigError
 
 T = TypeVar("T")
@@ -45,19 +44,12 @@ _PARAM_TYPES = {
 
 def parameter_specs(cls: type) -> list[tuple[str, int, Any, str]]:
     """(name, ParameterType, default, description) for every field of a config dataclass."""
-    hints = typing.get_type_hints(cls)
     specs = []
-    for f in dataclasses.fields(cls):
-        ptype = _TYPES.get(hints[f.name])
+    for name, hint, default, help_text in config_fields(cls):
+        ptype = _TYPES.get(hint)
         if ptype is None:
-            raise TypeError(f"{cls.__name__}.{f.name}: type {hints[f.name]} is not a ROS parameter")
-        if f.default is not dataclasses.MISSING:
-            default = f.default
-        elif f.default_factory is not dataclasses.MISSING:
-            default = f.default_factory()
-        else:
-            raise TypeError(f"{cls.__name__}.{f.name} needs a default")
-        specs.append((f.name, ptype, default, f.metadata.get("help", "")))
+            raise TypeError(f"{cls.__name__}.{name}: type {hint} is not a ROS parameter")
+        specs.append((name, ptype, default, help_text))
     return specs
 
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 import typing
+
+from har_ros.config_help import config_fields
 
 
 def param_rows(cls: type) -> list[tuple[str, str, object, str]]:
     """(name, type name, default, description) per field of a config dataclass."""
-    hints = typing.get_type_hints(cls)
     rows = []
-    for f in dataclasses.fields(cls):
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-        tname = getattr(hints[f.name], "__name__", str(hints[f.name]))
-        if typing.get_origin(hints[f.name]) is list:
-            tname = f"{typing.get_args(hints[f.name])[0].__name__}[]"
-        rows.append((f.name, tname, default, f.metadata.get("help", "")))
+    for name, hint, default, help_text in config_fields(cls):
+        tname = getattr(hint, "__name__", str(hint))
+        if typing.get_origin(hint) is list:
+            tname = f"{typing.get_args(hint)[0].__name__}[]"
+        rows.append((name, tname, default, help_text))
     return rows
 
 
