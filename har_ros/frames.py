@@ -9,6 +9,16 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def make_track_id(camera: str, number: int) -> str:
+    """The published track id of person ``number`` of ``camera``: '<camera>/<number>'."""
+    return f"{camera}/{number}"
+
+
+def track_number(track_id: str) -> int:
+    """The per-camera number in a track id made by :func:`make_track_id`."""
+    return int(track_id.rsplit("/", 1)[-1])
+
+
 @dataclass
 class SkeletonFrame:
     """All people seen in one camera image (the numpy form of one ``SkeletonArray``).

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from har_ros.frames import SkeletonFrame
+from har_ros.frames import SkeletonFrame, make_track_id
 from har_ros.pose import backend_class, make_backend
 from har_ros.pose_config import PoseNodeConfig
 from har_ros.stats import RollingPercentiles
@@ -72,7 +72,7 @@ class PosePipeline:
                 image_height=item.image.shape[0],
                 backend=self.config.backend,
                 skeletons=skeletons,
-                track_ids=[f"{item.camera}/{t.track_id}" for t in tracks],
+                track_ids=[make_track_id(item.camera, t.track_id) for t in tracks],
                 scores=np.array([t.score for t in tracks], dtype=np.float32),
             ))
         return frames

@@ -18,6 +18,7 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from har_ros.draw import draw_skeletons
+from har_ros.frames import track_number
 from har_ros.msg import ActionStamped, SkeletonArray
 from har_ros.ros import conversions as conv
 from har_ros.ros.runner import check_network_env
@@ -64,7 +65,7 @@ class DemoCollector(Node):
         image = self.publisher_node.recent.get(frame.stamp_ns)
         if image is None:
             return
-        ids = [int(t.rsplit("/", 1)[-1]) for t in frame.track_ids]
+        ids = [track_number(t) for t in frame.track_ids]
         labels = [self.labels.get(t, "warming_up") for t in frame.track_ids]
         drawn = draw_skeletons(image, frame.skeletons, ids, labels)
         if self.writer is None:

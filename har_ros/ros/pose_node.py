@@ -20,6 +20,7 @@ from std_msgs.msg import Header
 
 from har_ros.draw import draw_skeletons
 from har_ros.errors import InputError
+from har_ros.frames import track_number
 from har_ros.latest_frames import LatestFrameSlots
 from har_ros.msg import SkeletonArray
 from har_ros.pose_config import PoseNodeConfig
@@ -119,7 +120,7 @@ class PoseNode(Node):
             self.counters.inc("frames_out")
             self.counters.inc("people_out", len(frame.track_ids))
             if item.camera in self.annotated_pubs:
-                ids = [int(t.rsplit("/", 1)[-1]) for t in frame.track_ids]
+                ids = [track_number(t) for t in frame.track_ids]
                 drawn = draw_skeletons(item.image, frame.skeletons, ids)
                 header = Header(stamp=conv.ns_to_stamp(item.stamp_ns), frame_id=item.frame_id)
                 self.annotated_pubs[item.camera].publish(conv.bgr_to_imgmsg(drawn, header))
