@@ -37,9 +37,10 @@ def _one(job: tuple[str, str, int, str]) -> dict:
 
     cfg = load_config(CONFIGS[dataset], {"seed": seed, "threads": 1})
     cfg["data_root"] = str(Path(data_root) / Path(cfg["data_root"]).name)
-    if variant in ("seed", "seed_std"):
+    if variant.startswith("seed"):
         cfg["baseline"] = variant
-        cfg["epochs"] = SEED_EPOCHS[dataset]
+        if variant != "seed_net":  # seed_net keeps the config's epochs and schedule
+            cfg["epochs"] = SEED_EPOCHS[dataset]
     t = time.monotonic()
     m = train_and_evaluate(cfg, None, progress=False, plots=False)
     return {"dataset": dataset, "variant": variant, "seed": seed,
@@ -99,7 +100,7 @@ def main() -> int:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--only", choices=("utd", "penn"), default=None)
     p.add_argument("--variants", nargs="+", default=["ours", "seed"],
-                   choices=("ours", "seed", "seed_std"))
+                   choices=("ours", "seed", "seed_std", "seed_net"))
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "model_targets"))

@@ -20,6 +20,10 @@ from har_ros.errors import InputError
 from har_ros.features import window_features
 from har_ros.skeleton import NUM_JOINTS
 
+#: Windows per forward pass in ``predict_proba``: the fastest of 32-4096 measured on the 2-core
+#: x86_64 machines here (``python bench/bench_model.py``): larger batches fall out of cache.
+DEFAULT_BATCH = 256
+
 
 class ActionClassifier:
     """A loaded checkpoint ready for batched CPU inference."""
@@ -45,7 +49,7 @@ class ActionClassifier:
         """Window length in seconds."""
         return self.window_frames / self.rate_hz
 
-    def predict_proba(self, windows: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+    def predict_proba(self, windows: np.ndarray, batch_size: int = DEFAULT_BATCH) -> np.ndarray:
         """(B, window_frames, 18, 3) pixel windows at ``rate_hz`` -> (B, C) float32 probabilities.
 
         Raises InputError when the shape is wrong.

@@ -29,7 +29,9 @@ from har_ros.resample import subsample as subsample_fps
 from har_ros.skeleton import NUM_JOINTS
 
 SPLITS = ("cross_subject", "official", "kfold", "random")
-BASELINES = ("", "seed", "seed_std")
+BASELINES = ("", "seed", "seed_std", "seed_net")
+#: Baselines trained with the seed's optimiser (SEED_RECIPE) rather than this config's.
+SEED_OPTIMISER_BASELINES = ("seed", "seed_std")
 
 #: The seed's training recipe (Chevalier's LSTM-HAR as adapted by stuarteiffert for 2D pose):
 #: Adam with coupled L2 (TF ``lambda * sum(l2_loss(w))`` == Adam ``weight_decay=lambda``) on all
@@ -79,8 +81,10 @@ class TrainConfig:
     seed: int = 0
     threads: int = 1
     max_minutes: float = 9.0
-    #: "" (this config), "seed" (the seed's network and raw-pixel input, no standardisation,
-    #: no augmentation) or "seed_std" (the same with per-channel standardisation).
+    #: "" (this config), "seed" (the seed's network, raw-pixel input, 32-frame windows and
+    #: optimiser; no standardisation, no augmentation), "seed_std" (the same with per-channel
+    #: standardisation) or "seed_net" (the seed's network and standardised raw-pixel input,
+    #: no augmentation, trained with this config's optimiser and schedule).
     baseline: str = ""
 
     @classmethod
@@ -110,8 +114,13 @@ class TrainConfig:
         return frames_for(self.window_s, self.rate_hz)
 
     def effective(self) -> TrainConfig:
-        """This config with the seed's optimiser settings applied for the seed baselines."""
-        return replace(self, **SEED_RECIPE) if self.baseline else self
+        """This config with the seed's optimiser settings applied where the baseline uses them."""
+        return replace(self, **SEED_RECIPE) if self.seed_optimiser else self
+
+    @property
+    def seed_optimiser(self) -> bool:
+        """True for the baselines trained with the seed's Adam + staircase decay."""
+        return self.baseline in SEED_OPTIMISER_BASELINES
 
     @property
     def stride_frames(self) -> int:
@@ -122,7 +131,7 @@ class TrainConfig:
         """Feature channels (the seed baseline forces raw pixels)."""
         if self.baseline == "seed":
             return FeatureConfig.seed()
-        if self.baseline == "seed_std":
+        if self.baseline in ("seed_std", "seed_net"):
             return replace(FeatureConfig.seed(), standardise=True)
         return FeatureConfig.from_dict(self.features)
 
@@ -385,7 +394,7 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
         if a not in classes or b not in classes:
             raise ConfigError(f"mirror_swap names unknown classes {a!r}/{b!r}")
         swap[classes.index(a)], swap[classes.index(b)] = classes.index(b), classes.index(a)
-    if cfg.baseline:
+    if cfg.seed_optimiser:
         # The seed: Adam + L2 in the loss, staircase exponential decay per training sample.
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         per_step = cfg.batch_size / SEED_LR_DECAY_SAMPLES
@@ -423,7 +432,7 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
             if clip_norm is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
             opt.step()
-            if cfg.baseline or sched.last_epoch < sched.total_steps - 1:
+            if cfg.seed_optimiser or sched.last_epoch < sched.total_steps - 1:
                 sched.step()
             tot_loss += float(loss.detach()) * len(b)
             tot_ok += int((logits.argmax(1) == y).sum())

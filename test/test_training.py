@@ -141,6 +141,18 @@ def test_train_tool_on_own_recordings_format(tmp_path):
     assert (tmp_path / "eval" / "confusion.png").is_file()
 
 
+def test_train_cli_offers_every_baseline():
+    import argparse
+
+    from har_ros.tools.train import add_arguments
+    from har_ros.training import BASELINES
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    action = next(a for a in parser._actions if a.dest == "baseline")
+    assert tuple(action.choices) == BASELINES
+
+
 def test_seed_baseline_overrides_features_model_and_augmentation():
     from har_ros.features import FeatureConfig
 
@@ -153,5 +165,11 @@ def test_seed_baseline_overrides_features_model_and_augmentation():
     assert ac.mirror == 0 and ac.rotate_deg == 0 and ac.speeds == (1.0,)
     std = TrainConfig.from_dict({"baseline": "seed_std"}).feature_config()
     assert std.standardise and not std.normalise and std.num_features == 36
+    # seed_net: the seed's network and inputs, but this config's optimiser settings.
+    net = TrainConfig.from_dict({"baseline": "seed_net", "lr": 0.003, "batch_size": 64})
+    assert net.feature_config() == std and net.window_frames == 32
+    assert net.model_config(36, 6).input_layer and net.augment_config().mirror == 0
+    assert (net.effective().lr, net.effective().batch_size) == (0.003, 64)
+    assert TrainConfig.from_dict({"baseline": "seed_std"}).effective().lr == 0.0025
     with pytest.raises(ConfigError, match="baseline"):
         TrainConfig.from_dict({"baseline": "bigger"})

@@ -66,6 +66,8 @@ def measure_latency(classifier, windows, repeats: int = 200, batch_windows: int 
 
     import numpy as np
 
+    from har_ros.classifier import DEFAULT_BATCH
+
     one = windows[:1]
     for _ in range(10):
         classifier.predict_proba(one)
@@ -75,13 +77,13 @@ def measure_latency(classifier, windows, repeats: int = 200, batch_windows: int 
         classifier.predict_proba(one)
         times.append(time.perf_counter() - t)
     batch = np.resize(windows, (batch_windows,) + windows.shape[1:])
-    classifier.predict_proba(batch[:256])
+    classifier.predict_proba(batch[:DEFAULT_BATCH])
     t = time.perf_counter()
-    classifier.predict_proba(batch, batch_size=1024)
+    classifier.predict_proba(batch)
     dt = time.perf_counter() - t
     return {"batch1_ms_median": 1e3 * float(np.median(times)),
             "batch1_ms_p90": 1e3 * float(np.percentile(times, 90)),
-            "batched_windows_per_s": len(batch) / dt, "batch_size": min(1024, len(batch))}
+            "batched_windows_per_s": len(batch) / dt, "batch_size": min(DEFAULT_BATCH, len(batch))}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -29,11 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-root", default=None, help="dataset folder / manifest")
     parser.add_argument("--fold", type=int, default=None, help="test fold for split: kfold")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    parser.add_argument("--baseline", choices=("", "seed", "seed_std"), default=None,
+    parser.add_argument("--baseline", choices=("", "seed", "seed_std", "seed_net"), default=None,
                         help="'seed': the seed's network (ReLU input layer + LSTM) and recipe "
                         "(Adam lr 0.0025 with x0.96 decay, L2 0.0015, batch 512, 32-frame "
                         "windows) on raw pixels, no standardisation, no augmentation; "
-                        "'seed_std': the same with standardised inputs")
+                        "'seed_std': the same with standardised inputs; 'seed_net': the "
+                        "seed's network on standardised raw pixels, no augmentation, trained "
+                        "with the config's optimiser and schedule")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override any config key (dots for nested: model.hidden_size=96); "
                         "VALUE is parsed as YAML")
