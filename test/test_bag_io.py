@@ -96,6 +96,56 @@ def test_truncated_bag_is_a_clear_error(tmp_path, storage):
             list(bag.messages())
 
 
+def _snapshot(src, dst):
+    """The bag folder as a SIGKILL would leave it now: the files' bytes on disk, no
+    metadata.yaml (written on close)."""
+    dst.mkdir()
+    for f in src.iterdir():
+        if f.name != "metadata.yaml":
+            shutil.copyfile(f, dst / f.name)
+
+
+def test_killed_mcap_bag_is_recovered_up_to_the_last_flush(tmp_path):
+    from har_ros.bags.reindex import reindex
+
+    with BagWriter(tmp_path / "bag", "mcap") as bag:
+        for i in range(10):
+            bag.write_message("/cam0/skeletons", T0_NS + i, skeleton_message(_frame(i)))
+        bag.flush()
+        for i in range(10, 15):  # after the last flush: lost in a kill
+            bag.write_message("/cam0/skeletons", T0_NS + i, skeleton_message(_frame(i)))
+        _snapshot(tmp_path / "bag", tmp_path / "killed")
+    mcap = tmp_path / "killed" / "bag.mcap"
+    with mcap.open("ab") as f:  # the record being written when the kill came
+        f.write(b"\x06" + (5000).to_bytes(8, "little") + b"\x00" * 100)
+    with pytest.raises(DataError, match="--reindex"):
+        BagReader(tmp_path / "killed")
+    assert reindex(tmp_path / "killed") == {"/cam0/skeletons": 10}
+    meta = (tmp_path / "killed" / "metadata.yaml").read_text()
+    assert ts.make_typestore().hash_rihs01(ts.SKELETON_ARRAY) in meta  # as rosbag2 writes it
+    with BagReader(tmp_path / "killed") as bag:
+        assert bag.topics["/cam0/skeletons"].msgtype == ts.SKELETON_ARRAY
+        msgs = list(bag.messages())
+        assert [m.log_ns - T0_NS for m in msgs] == list(range(10))
+        got = decode_skeletons(bag.deserialize(msgs[3]))
+        np.testing.assert_array_equal(got.skeletons, _frame(3).skeletons)
+    size = mcap.stat().st_size
+    assert reindex(tmp_path / "killed") == {"/cam0/skeletons": 10}  # idempotent
+    assert mcap.stat().st_size == size
+
+
+def test_reindex_refuses_what_it_cannot_repair(tmp_path):
+    from har_ros.bags.reindex import reindex
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="no .db3 or .mcap"):
+        reindex(tmp_path / "empty")
+    (tmp_path / "fake").mkdir()
+    (tmp_path / "fake" / "fake.mcap").write_bytes(b"not an mcap file at all")
+    with pytest.raises(DataError, match="not an MCAP file"):
+        reindex(tmp_path / "fake")
+
+
 def test_missing_metadata_and_missing_bag(tmp_path):
     _write(tmp_path / "bag", "sqlite3", n=2)
     with pytest.raises(DataError, match="does not exist"):

@@ -176,10 +176,12 @@ def test_exercise_bag_offline_and_online(ros_domain, shared_data, tmp_path):
         assert (tmp_path / "out" / name).is_file()
 
 
-def test_killed_sqlite_recording_is_recovered_by_reindex(ros_domain, shared_data, tmp_path):
-    """SIGKILL leaves no metadata.yaml; `record --reindex` makes what was committed readable."""
+@pytest.mark.parametrize("storage", ["sqlite3", "mcap"])
+def test_killed_recording_is_recovered_by_reindex(ros_domain, shared_data, tmp_path, storage):
+    """SIGKILL leaves no metadata.yaml; `record --reindex` makes what was flushed readable
+    (for MCAP, rosbags alone would have kept nothing: it writes a chunk per MiB)."""
     env = ros_domain[1]
-    _interrupt_recording(env, shared_data, tmp_path, "sqlite3", signal.SIGKILL, 3.0)  # > 1 s
+    _interrupt_recording(env, shared_data, tmp_path, storage, signal.SIGKILL, 3.0)  # > 1 s
     with pytest.raises(DataError, match="--reindex"):
         BagReader(tmp_path / "rec")
     out = subprocess.run([sys.executable, "-m", "har_ros.cli", "record", "--reindex",

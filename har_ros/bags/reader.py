@@ -60,7 +60,7 @@ class BagReader:
         if not (path / "metadata.yaml").is_file():
             raise DataError(
                 f"bag {path} has no metadata.yaml: not a rosbag2 folder, or its recorder was "
-                "killed before closing it (an sqlite3 bag can be recovered with "
+                "killed before closing it (recover it with "
                 f"'har-ros record --reindex {path}')"
             )
         try:

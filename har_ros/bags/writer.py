@@ -75,10 +75,18 @@ class BagWriter:
         self.write(topic, log_ns, ts.make_typestore().serialize_cdr(msg, msg.__msgtype__))
 
     def flush(self) -> None:
-        """Commit what sqlite3 holds so far (mcap writes chunks as they fill)."""
-        conn = getattr(self._writer.storage, "conn", None)
+        """Put everything written so far on disk, so a killed recorder loses only what came
+        after (``har-ros record --reindex`` makes the rest readable): sqlite3 commits; MCAP
+        closes its open chunk (rosbags would wait for 1 MiB) and flushes the file."""
+        storage = self._writer.storage
+        conn = getattr(storage, "conn", None)
         if conn is not None:
             conn.commit()
+        chunk = getattr(storage, "chunk", None)
+        if chunk is not None and hasattr(storage, "close_chunk"):
+            if chunk.bio.tell():
+                storage.close_chunk()
+            storage.bio.flush()
 
     def close(self) -> None:
         """Write metadata.yaml and close; safe to call twice."""

@@ -27,17 +27,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queue-depth", type=int, default=100,
                         help="subscription history depth per topic (messages)")
     parser.add_argument("--reindex", metavar="BAG",
-                        help="instead of recording: rebuild metadata.yaml of an sqlite3 bag whose "
-                        "recorder was killed (what it had committed becomes readable)")
+                        help="instead of recording: make a bag whose recorder was killed "
+                        "readable (sqlite3 or mcap; what reached the disk, i.e. all but the "
+                        "last second, becomes readable; a cut-off MCAP record is dropped)")
 
 
 def run(args: argparse.Namespace) -> int:
     from har_ros.errors import ConfigError
 
     if args.reindex:
-        from har_ros.bags.reindex import reindex_sqlite
+        from har_ros.bags.reindex import reindex
 
-        counts = reindex_sqlite(args.reindex)
+        counts = reindex(args.reindex)
         print(f"har-ros record: reindexed {args.reindex}: {sum(counts.values())} messages")
         for topic, n in counts.items():
             print(f"  {topic}: {n}")
