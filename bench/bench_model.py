@@ -4,6 +4,7 @@ Batch 1 = what the live action node does per tracked person and hop; batched = e
 Writes bench/results/model_latency.json.
 
   python bench/bench_model.py --model har_ros/models/default --threads 1
+  python bench/bench_model.py --threads 2 --out bench/results/model_latency_2threads.json
 """
 
 from __future__ import annotations
@@ -47,6 +48,50 @@ def _time(fn, repeats: int) -> list[float]:
     return out
 
 
+def _backends(clf, x):
+    """Other ways to run the same network at batch 1 (features excluded); name -> callable.
+
+    Measured to decide how the node should run the model (README "Inference"): oneDNN's LSTM
+    (torch's default on x86), torch's own kernels, a frozen TorchScript trace, torch.compile
+    and ONNX Runtime when it is installed (not a dependency of the project).
+    """
+    import io
+
+    import torch
+
+    model = clf._model
+    out = {"torch (oneDNN LSTM, default)": lambda: model(x)}
+
+    def native():
+        with torch.backends.mkldnn.flags(enabled=False):
+            return model(x)
+
+    out["torch, oneDNN off"] = native
+    traced = torch.jit.freeze(torch.jit.trace(model, (x,)).eval())
+    out["TorchScript, frozen"] = lambda: traced(x)
+    import torch._inductor.config as inductor_config
+
+    inductor_config.freezing = True  # weights as constants, so inductor may prepack them
+    compiled = torch.compile(model)
+    compiled(x)  # compiles here (15-30 s), not inside the timing
+    out["torch.compile (inductor, freezing)"] = lambda: compiled(x)
+    try:
+        import onnx  # noqa: F401  (the exporter needs it)
+        import onnxruntime as ort
+    except ImportError as exc:
+        out["onnxruntime"] = f"skipped: {exc.name} not installed"
+        return out
+    buf = io.BytesIO()
+    torch.onnx.export(model, (x,), buf, dynamo=False, input_names=["x"],
+                      dynamic_axes={"x": {0: "batch"}})
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = opts.inter_op_num_threads = 1
+    sess = ort.InferenceSession(buf.getvalue(), opts, providers=["CPUExecutionProvider"])
+    xn = x.numpy()
+    out["onnxruntime 1 thread"] = lambda: sess.run(None, {"x": xn})
+    return out
+
+
 def main() -> int:
     import numpy as np
     import torch
@@ -54,7 +99,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default=str(ROOT / "har_ros" / "models" / "default"))
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--repeats", type=int, default=500)
+    p.add_argument("--repeats", type=int, default=2000)
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "model_latency.json"))
     args = p.parse_args()
     torch.set_num_threads(args.threads)
@@ -69,18 +114,26 @@ def main() -> int:
     total = _time(lambda: clf.predict_proba(one), args.repeats)
     feats = _time(lambda: window_features(one, clf.feature_config), args.repeats)
     x = torch.from_numpy(window_features(one, clf.feature_config))
-    with torch.inference_mode():
-        net = _time(lambda: clf._model(x), args.repeats)
     res = {"model": args.model, "threads": args.threads, "window_frames": clf.window_frames,
            "rate_hz": clf.rate_hz, "model_config": clf.checkpoint.model_config.to_dict(),
            "cpu": platform.processor() or platform.machine(), "torch": torch.__version__}
-    for name, ts in (("batch1_total", total), ("batch1_features", feats), ("batch1_network", net)):
+    for name, ts in (("batch1_total", total), ("batch1_features", feats)):
         res[f"{name}_ms_median"] = 1e3 * float(np.median(ts))
         res[f"{name}_ms_p90"] = 1e3 * float(np.percentile(ts, 90))
-    for bs in (256, 1024, 4096):
+    res["batch1_network_ms_median"] = {}
+    with torch.inference_mode():
+        for name, fn in _backends(clf, x).items():
+            if isinstance(fn, str):
+                res["batch1_network_ms_median"][name] = fn
+                continue
+            for _ in range(50):
+                fn()
+            res["batch1_network_ms_median"][name] = 1e3 * float(np.median(_time(fn, args.repeats)))
+    res["batched_windows_per_s"] = {}
+    for bs in (64, 128, 256, 1024, 4096):
         clf.predict_proba(w[:bs], batch_size=bs)
-        ts = _time(lambda bs=bs: clf.predict_proba(w[:8192], batch_size=bs), 3)
-        res[f"batched_{bs}_windows_per_s"] = 8192 / float(np.median(ts))
+        ts = _time(lambda bs=bs: clf.predict_proba(w, batch_size=bs), 3)
+        res["batched_windows_per_s"][str(bs)] = len(w) / float(np.median(ts))
     Path(args.out).write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(res, indent=1))
     return 0
