@@ -1,8 +1,10 @@
 """Model checkpoints: ``model.safetensors`` (weights) + ``model.json`` (everything else).
 
 ``model.json`` holds: format name and version, classes, window length in frames and seconds,
-stride (frames), sampling rate (Hz), feature config, model config, per-channel normalisation
-stats, a training-data summary, metrics and the training config. Loading validates all of it
+stride (frames), sampling rate (Hz), the joints the model was trained with (the others are
+treated as missing when it runs; checkpoints without the key use all 18), feature config,
+model config, per-channel normalisation stats, a training-data summary, metrics and the
+training config. Loading validates all of it
 against the weights (tensor names and shapes, class count, feature count) and refuses pickle
 files (``torch.save``/``.pt``/``.pkl``: loading them can run arbitrary code) and anything
 else it does not recognise, with a :class:`~har_ros.errors.CheckpointError` saying what is
@@ -22,6 +24,7 @@ import torch
 from har_ros.errors import CheckpointError, ConfigError
 from har_ros.features import FeatureConfig
 from har_ros.model import LSTMClassifier, ModelConfig
+from har_ros.skeleton import JOINT_NAMES
 
 FORMAT_NAME = "har_ros.action_model"
 FORMAT_VERSION = 1
@@ -43,6 +46,15 @@ class Checkpoint:
     training_data: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     training_config: dict = field(default_factory=dict)
+    #: COCO-18 joint names present in the training data; the others are marked missing
+    #: before the features (a live pose estimator finds e.g. eyes and ears, which Penn
+    #: Action and UTD-MHAD lack: the network never learned what they mean).
+    joints: tuple[str, ...] = JOINT_NAMES
+
+    @property
+    def joint_mask(self) -> np.ndarray:
+        """(18,) bool: True for the joints in ``joints``."""
+        return np.array([name in self.joints for name in JOINT_NAMES])
 
     @property
     def model_config(self) -> ModelConfig:
@@ -64,6 +76,7 @@ class Checkpoint:
             "window_s": round(self.window_s, 6),
             "stride_frames": int(self.stride_frames),
             "rate_hz": float(self.rate_hz),
+            "joints": list(self.joints),
             "feature_config": self.feature_config.to_dict(),
             "model_config": self.model_config.to_dict(),
             "normalisation": {k: [float(v) for v in getattr(self.model, k).tolist()]
@@ -157,6 +170,11 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     if "window_s" in meta and abs(float(meta["window_s"]) - window_frames / rate_hz) > 1e-3:
         raise CheckpointError(f"{meta_path}: window_s {meta['window_s']} disagrees with "
                               f"window_frames / rate_hz = {window_frames / rate_hz:.4f}")
+    joints = meta.get("joints", list(JOINT_NAMES))
+    if (not isinstance(joints, list) or not joints or len(set(joints)) != len(joints)
+            or not all(isinstance(j, str) and j in JOINT_NAMES for j in joints)):
+        raise CheckpointError(f"{meta_path}: joints must be distinct COCO-18 joint names "
+                              f"({', '.join(JOINT_NAMES)})")
     try:
         fcfg = FeatureConfig.from_dict(_require(meta, "feature_config", dict, meta_path))
         mcfg = ModelConfig.from_dict(_require(meta, "model_config", dict, meta_path))
@@ -198,4 +216,5 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     return Checkpoint(model, list(classes), window_frames, stride_frames, rate_hz, fcfg,
                       training_data=meta.get("training_data", {}),
                       metrics=meta.get("metrics", {}),
-                      training_config=meta.get("training_config", {}))
+                      training_config=meta.get("training_config", {}),
+                      joints=tuple(j for j in JOINT_NAMES if j in joints))

@@ -4,8 +4,9 @@
 >>> proba = clf.predict_proba(windows)   # windows (B, clf.window_frames, 18, 3) pixels
 >>> clf.classes[int(proba[0].argmax())]
 
-Windows must be sampled at ``clf.rate_hz`` (use :mod:`har_ros.resample`); features are
-computed inside, exactly as in training.
+Windows must be sampled at ``clf.rate_hz`` (use :mod:`har_ros.resample`); joints the model
+was not trained with are marked missing and features are computed inside, exactly as in
+training.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import torch
 from har_ros.checkpoint import Checkpoint, load_checkpoint
 from har_ros.errors import InputError
 from har_ros.features import window_features
-from har_ros.skeleton import NUM_JOINTS
+from har_ros.skeleton import NUM_JOINTS, keep_joints
 
 #: Windows per forward pass in ``predict_proba``: the fastest of 32-4096 measured on the 2-core
 #: x86_64 machines here (``python bench/bench_model.py``): larger batches fall out of cache.
@@ -35,6 +36,7 @@ class ActionClassifier:
         self.stride_frames: int = int(checkpoint.stride_frames)
         self.rate_hz: float = float(checkpoint.rate_hz)
         self.feature_config = checkpoint.feature_config
+        self._keep = checkpoint.joint_mask
         self._model = checkpoint.model.eval()
         if num_threads is not None:
             torch.set_num_threads(num_threads)
@@ -57,6 +59,8 @@ class ActionClassifier:
         w = np.asarray(windows, dtype=np.float32)
         if w.ndim != 4 or w.shape[1:] != (self.window_frames, NUM_JOINTS, 3):
             raise InputError(f"windows must be (B, {self.window_frames}, 18, 3), got {w.shape}")
+        if not self._keep.all():
+            w = keep_joints(w, self._keep)
         out = np.empty((w.shape[0], len(self.classes)), dtype=np.float32)
         with torch.inference_mode():
             for i in range(0, w.shape[0], batch_size):

@@ -66,3 +66,11 @@ def missing_mask(skeleton: np.ndarray) -> np.ndarray:
     conf = skeleton[..., 2]
     xy_ok = np.isfinite(skeleton[..., 0]) & np.isfinite(skeleton[..., 1])
     return ~(np.isfinite(conf) & (conf > 0) & xy_ok)
+
+
+def keep_joints(skeletons: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Copy of (..., 18, 3) ``skeletons`` with the joints where ``keep`` (18,) bool is False
+    marked missing (x = y = confidence = 0), e.g. joints a model never saw in training."""
+    out = np.array(skeletons, dtype=np.float32, copy=True)
+    out[..., ~np.asarray(keep, dtype=bool), :] = 0.0
+    return out

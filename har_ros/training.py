@@ -26,7 +26,7 @@ from har_ros.metrics import classification_report
 from har_ros.model import LSTMClassifier, ModelConfig, seed_model_config
 from har_ros.resample import DEFAULT_MAX_GAP_S, frames_for, resample_sequence, sliding_windows
 from har_ros.resample import subsample as subsample_fps
-from har_ros.skeleton import NUM_JOINTS
+from har_ros.skeleton import JOINT_NAMES, NUM_JOINTS, keep_joints
 
 SPLITS = ("cross_subject", "official", "kfold", "random")
 BASELINES = ("", "seed", "seed_std", "seed_net")
@@ -43,6 +43,9 @@ SEED_RECIPE = {"lr": 0.0025, "weight_decay": 0.0015, "batch_size": 512,
 SEED_LR_DECAY = 0.96
 SEED_LR_DECAY_SAMPLES = 100_000
 SEED_WINDOW_FRAMES = 32
+#: A joint present in fewer training frames than this is left out of the model (marked
+#: missing in training and at run time): its input weights would be untrained noise.
+MIN_JOINT_PRESENCE = 0.01
 
 
 @dataclass
@@ -341,6 +344,24 @@ def feature_stats(feats: np.ndarray, fcfg: FeatureConfig) -> tuple[np.ndarray, n
     return mean, std
 
 
+def trained_joints(seqs: list[SkeletonSequence], min_presence: float = MIN_JOINT_PRESENCE
+                   ) -> tuple[str, ...]:
+    """Names of the joints present (confidence > 0) in at least ``min_presence`` of the
+    frames of ``seqs``, in COCO-18 order."""
+    frames = sum(len(s.skeletons) for s in seqs)
+    present = sum((s.skeletons[..., 2] > 0).sum(axis=0) for s in seqs)
+    frac = np.asarray(present, dtype=np.float64) / max(frames, 1)
+    return tuple(name for name, f in zip(JOINT_NAMES, frac, strict=True) if f >= min_presence)
+
+
+def _only_joints(seqs: list[SkeletonSequence], joints: tuple[str, ...]
+                 ) -> list[SkeletonSequence]:
+    keep = np.array([name in joints for name in JOINT_NAMES])
+    if keep.all():
+        return seqs
+    return [replace(s, skeletons=keep_joints(s.skeletons, keep)) for s in seqs]
+
+
 def _mirror_labels(labels: np.ndarray, flags: np.ndarray, swap: np.ndarray) -> np.ndarray:
     return np.where(flags, swap[labels], labels)
 
@@ -377,6 +398,10 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
     rng = np.random.default_rng(cfg.seed)
     fcfg, acfg = cfg.feature_config(), cfg.augment_config()
     wf = cfg.window_frames
+    joints = trained_joints(train_seqs)
+    if not joints:
+        raise DataError("no joint is present in the training data")
+    train_seqs, val_seqs = _only_joints(train_seqs, joints), _only_joints(val_seqs, joints)
     train_stride = frames_for(cfg.train_stride_s, cfg.rate_hz)
     train_w = build_windows(train_seqs, cfg.rate_hz, wf, train_stride, acfg.speeds, cfg.max_gap_s)
     mcfg = cfg.model_config(fcfg.num_features, len(classes))
@@ -461,9 +486,10 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
     summary = dict(data_summary or {})
     summary.update(train_sequences=len(train_seqs), val_sequences=len(val_seqs),
                    train_windows=len(train_w), selected_epoch=best_epoch, epochs_run=len(history),
-                   train_minutes=round((time.monotonic() - t_start) / 60, 3))
+                   train_minutes=round((time.monotonic() - t_start) / 60, 3),
+                   joints_left_out=[j for j in JOINT_NAMES if j not in joints])
     ckpt = Checkpoint(model, list(classes), wf, cfg.stride_frames, cfg.rate_hz, fcfg,
-                      training_data=summary, training_config=cfg.to_dict())
+                      training_data=summary, training_config=cfg.to_dict(), joints=joints)
     return ckpt, history
 
 

@@ -116,11 +116,38 @@ def test_refuses_feature_config_mismatch(saved):
     ({"window_s": 3.0}, "disagrees with window_frames"),
     ({"rate_hz": -1}, "must be > 0"),
     ({"normalisation": {"feature_mean": [0.0], "feature_std": [1.0]}}, "normalisation"),
+    ({"joints": ["nose", "tail"]}, "joints must be distinct COCO-18"),
+    ({"joints": []}, "joints must be distinct COCO-18"),
 ])
 def test_refuses_bad_metadata(saved, changes, message):
     _edit_meta(saved, **changes)
     with pytest.raises(CheckpointError, match=message):
         load_checkpoint(saved)
+
+
+def test_joints_the_model_never_saw_are_ignored(tmp_path):
+    """A model trained without eyes and ears (Penn Action, UTD-MHAD) gives the same output
+    whether the live pose estimator found them or not; without the key all joints count."""
+    from har_ros.skeleton import JOINT_NAMES, L_EAR, L_EYE, R_EAR, R_EYE
+
+    face = [R_EYE, L_EYE, R_EAR, L_EAR]
+    with_face = _windows()
+    without = with_face.copy()
+    without[:, :, face] = 0.0
+    ck = _ckpt()
+    ck.joints = tuple(j for i, j in enumerate(JOINT_NAMES) if i not in face)
+    folder = save_checkpoint(ck, tmp_path / "m")
+    assert json.loads((folder / "model.json").read_text())["joints"] == list(ck.joints)
+    clf = ActionClassifier.load(folder)
+    assert clf.checkpoint.joints == ck.joints
+    np.testing.assert_array_equal(clf.predict_proba(with_face), clf.predict_proba(without))
+    _edit_meta(folder, joints=list(JOINT_NAMES))  # the same weights, told to use every joint
+    all_joints = ActionClassifier.load(folder)
+    assert np.abs(all_joints.predict_proba(with_face) - all_joints.predict_proba(without)).max() > 1e-4
+    meta = json.loads((folder / "model.json").read_text())
+    del meta["joints"]  # checkpoints from before the key: every joint
+    (folder / "model.json").write_text(json.dumps(meta))
+    assert load_checkpoint(folder).joints == JOINT_NAMES
 
 
 def test_missing_files_and_unknown_files(tmp_path, saved):

@@ -9,12 +9,14 @@ import pytest
 
 from har_ros.data.common import SkeletonDataset, SkeletonSequence
 from har_ros.errors import ConfigError
+from har_ros.skeleton import JOINT_NAMES, L_EAR, NOSE
 from har_ros.training import (
     TrainConfig,
     build_windows,
     epoch_sample,
     segments,
     split_indices,
+    trained_joints,
     validation_split,
 )
 
@@ -60,6 +62,19 @@ def test_bad_options_are_config_errors():
         TrainConfig.from_dict({"split": "subjectwise"})
 
 
+def test_trained_joints_leaves_out_joints_seen_in_under_one_percent_of_frames():
+    seqs = _toy_dataset().sequences  # every joint present in every frame
+    assert trained_joints(seqs) == JOINT_NAMES
+    frames = sum(len(s.skeletons) for s in seqs)
+    for s in seqs:
+        s.skeletons[:, NOSE] = 0.0  # never seen
+        s.skeletons[:, L_EAR] = 0.0
+    seqs[0].skeletons[0, L_EAR, 2] = 1.0  # seen in one frame: < 1 % of them
+    assert frames > 100
+    assert set(JOINT_NAMES) - set(trained_joints(seqs)) == {"nose", "l_ear"}
+    assert "l_ear" in trained_joints(seqs, min_presence=1.0 / frames)
+
+
 def test_windows_per_frame_labels_and_epoch_cap():
     t = np.arange(30) / 10.0
     lab = np.array([0] * 10 + [-1] * 5 + [1] * 15)
@@ -91,6 +106,8 @@ def test_tiny_real_training_run_beats_chance(shared_data, tmp_path):
         assert (tmp_path / "run" / name).is_file(), name
     clf = ActionClassifier.load(tmp_path / "run")
     assert clf.window_frames == 20 and clf.rate_hz == 10.0 and len(clf.classes) == 27
+    # UTD-MHAD has no eyes or ears: the model records that it never saw them
+    assert set(clf.checkpoint.joints) == set(JOINT_NAMES) - {"r_eye", "l_eye", "r_ear", "l_ear"}
     saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert saved["test"]["clip"]["n"] == 24 and "5" in saved["accuracy_by_input_fps"]
 
