@@ -28,7 +28,7 @@ from har_ros.resample import DEFAULT_MAX_GAP_S, frames_for, resample_sequence, s
 from har_ros.resample import subsample as subsample_fps
 from har_ros.skeleton import JOINT_NAMES, NUM_JOINTS, keep_joints
 
-SPLITS = ("cross_subject", "official", "kfold", "random")
+SPLITS = ("cross_subject", "cross_view", "official", "kfold", "random")
 BASELINES = ("", "seed", "seed_std", "seed_net")
 #: Baselines trained with the seed's optimiser (SEED_RECIPE) rather than this config's.
 SEED_OPTIMISER_BASELINES = ("seed", "seed_std")
@@ -58,6 +58,9 @@ class TrainConfig:
     split: str = "cross_subject"
     train_subjects: list = field(default_factory=list)
     test_subjects: list = field(default_factory=list)
+    #: split: cross_view: the views (``camera`` of each sequence) to train and to test on.
+    train_cameras: list = field(default_factory=list)
+    test_cameras: list = field(default_factory=list)
     folds: int = 4
     fold: int = 0
     test_fraction: float = 0.2
@@ -181,6 +184,9 @@ def split_indices(ds: SkeletonDataset, cfg: TrainConfig) -> tuple[list[int], lis
     """(train, test) sequence indices for ``cfg.split``.
 
     * cross_subject: ``train_subjects`` vs ``test_subjects`` (default: all other subjects).
+    * cross_view: sequences seen from ``train_cameras`` vs ``test_cameras`` (Penn Action's
+      views: front, back, left, right); where subjects are an official ``train``/``test``
+      partition (Penn Action) it is kept too, so train and test share neither clip nor view.
     * official: sequences whose subject is ``train`` vs ``test`` (Penn Action's split).
     * kfold: subject-wise folds when there are >= ``folds`` subjects, else stratified clip folds;
       ``fold`` picks the test fold.
@@ -195,6 +201,14 @@ def split_indices(ds: SkeletonDataset, cfg: TrainConfig) -> tuple[list[int], lis
             raise ConfigError("cross_subject needs train_subjects, disjoint from test_subjects")
         train = [i for i in range(n) if subj[i] in tr]
         test = [i for i in range(n) if subj[i] in te]
+    elif cfg.split == "cross_view":
+        cams = [s.camera for s in ds.sequences]
+        tr, te = {str(c) for c in cfg.train_cameras}, {str(c) for c in cfg.test_cameras}
+        if not tr or not te or tr & te:
+            raise ConfigError("cross_view needs train_cameras and test_cameras, disjoint "
+                              f"(views in {ds.name}: {', '.join(sorted(set(cams)))})")
+        train = [i for i in range(n) if cams[i] in tr and subj[i] != "test"]
+        test = [i for i in range(n) if cams[i] in te and subj[i] != "train"]
     elif cfg.split == "official":
         train = [i for i in range(n) if subj[i] == "train"]
         test = [i for i in range(n) if subj[i] == "test"]
@@ -525,10 +539,21 @@ def evaluate_sequences(classifier, seqs: list[SkeletonSequence], input_fps: floa
     clip_proba /= np.maximum(np.bincount(wi.clips, minlength=len(clips)), 1)[:, None]
     clip_true = np.array([c.label for c in clips], dtype=np.int64)
     return {"win_true": wi.labels, "win_pred": proba.argmax(1), "clip_true": clip_true,
-            "clip_pred": clip_proba.argmax(1), "clip_proba": clip_proba, "windows": len(wi)}
+            "clip_pred": clip_proba.argmax(1), "clip_proba": clip_proba, "windows": len(wi),
+            "clip_subject": [c.subject for c in clips], "clip_camera": [c.camera for c in clips]}
 
 
 def evaluation_report(pred: dict, classes: list[str]) -> dict:
-    """Clip- and window-level classification reports (accuracy, macro-F1, per class, CM)."""
-    return {"clip": classification_report(pred["clip_true"], pred["clip_pred"], classes),
-            "window": classification_report(pred["win_true"], pred["win_pred"], classes)}
+    """Clip- and window-level classification reports (accuracy, macro-F1, per class, CM), and
+    clip accuracy per subject and per camera (view) where the test set has several."""
+    out = {"clip": classification_report(pred["clip_true"], pred["clip_pred"], classes),
+           "window": classification_report(pred["win_true"], pred["win_pred"], classes)}
+    ok = pred["clip_true"] == pred["clip_pred"]
+    for key, name in (("clip_subject", "clip_accuracy_by_subject"),
+                      ("clip_camera", "clip_accuracy_by_camera")):
+        groups = np.asarray(pred.get(key, []), dtype=object)
+        if len(set(groups.tolist())) > 1:
+            out[name] = {str(g): {"n": int((groups == g).sum()),
+                                  "accuracy": float(ok[groups == g].mean())}
+                         for g in sorted(set(groups.tolist()))}
+    return out

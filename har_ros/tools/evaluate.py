@@ -38,7 +38,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="windows in the batched throughput measurement")
 
 
-def _load(args: argparse.Namespace):
+#: Loader options that pick a subset of the data rather than say how to read it: never
+#: carried over from the model's training config.
+SUBSET_OPTIONS = frozenset({"split", "limit", "subjects", "actions", "trials"})
+
+
+def reading_options(training_config: dict, dataset: str) -> dict:
+    """The loader options the model was trained with (e.g. Penn Action's
+    ``invisible_as_missing``), when ``dataset`` is the format it was trained on: evaluating
+    with other options would feed it joints prepared differently from its training data."""
+    if training_config.get("dataset") != dataset:
+        return {}
+    opts = training_config.get("dataset_options") or {}
+    return {k: v for k, v in opts.items() if k not in SUBSET_OPTIONS}
+
+
+def _load(args: argparse.Namespace, training_config: dict | None = None):
     from har_ros.data import load_dataset
 
     defaults = {"utd": "../shared/data/utd_mhad", "penn": "../shared/data/penn_action"}
@@ -47,7 +62,10 @@ def _load(args: argparse.Namespace):
         from har_ros.errors import ConfigError
 
         raise ConfigError(f"--data-root is required for {args.dataset}")
-    options = {}
+    options = reading_options(training_config or {}, args.dataset)
+    if options:
+        print("har-ros evaluate: reading the data as the model was trained: "
+              + ", ".join(f"{k}={v}" for k, v in options.items()))
     if args.dataset == "penn":
         options["split"] = args.split or "test"
     elif args.dataset == "mhad_txt":
@@ -97,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     clf = ActionClassifier.load(args.model)
-    ds = _load(args)
+    ds = _load(args, clf.checkpoint.training_config)
     if not len(ds):
         raise DataError("no sequences to evaluate (check --subjects / --split)")
     if ds.classes != clf.classes:
@@ -115,12 +133,17 @@ def run(args: argparse.Namespace) -> int:
                               batch_windows=args.latency_windows)
     result = {"model": str(args.model), "dataset": ds.name, "sequences": len(ds),
               "clip": report["clip"], "window": report["window"],
-              "accuracy_by_input_fps": by_fps, "latency": latency, "threads": args.threads}
+              "accuracy_by_input_fps": by_fps, "latency": latency, "threads": args.threads,
+              **{k: v for k, v in report.items() if k.startswith("clip_accuracy_by_")}}
     print(f"{ds.name}: clip acc {report['clip']['accuracy']:.4f} macro-F1 "
           f"{report['clip']['macro_f1']:.4f} | window acc {report['window']['accuracy']:.4f} | "
           + ", ".join(f"{k} fps {v['clip_accuracy']:.3f}" for k, v in by_fps.items())
           + f" | {latency['batch1_ms_median']:.3f} ms/window (batch 1), "
           f"{latency['batched_windows_per_s']:.0f} windows/s batched")
+    for key in ("clip_accuracy_by_subject", "clip_accuracy_by_camera"):
+        if key in report:
+            print(f"  {key.removeprefix('clip_accuracy_by_')}: " + ", ".join(
+                f"{g} {v['accuracy']:.3f} (n={v['n']})" for g, v in report[key].items()))
     if args.out:
         from har_ros.plots import plot_confusion
 
