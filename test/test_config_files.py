@@ -41,3 +41,18 @@ def test_rcl_parses_the_pipeline_params_file(ros_domain):
         node.destroy_node()
     finally:
         ctx.try_shutdown()
+
+
+@pytest.mark.parametrize("path", sorted(CONFIG.glob("train_*.yaml")), ids=lambda p: p.name)
+def test_training_configs_are_complete_and_valid(path):
+    """Every shipped training config names only known options and resolves its features,
+    augmentation, network and split settings (a typo would only surface minutes into a run)."""
+    from har_ros.tools.train import load_config
+    from har_ros.training import SPLITS, TrainConfig
+
+    cfg = TrainConfig.from_dict(load_config(path))
+    assert cfg.split in SPLITS
+    fcfg = cfg.feature_config()
+    cfg.augment_config()
+    assert cfg.model_config(fcfg.num_features, 2).input_size == fcfg.num_features
+    assert cfg.window_frames >= 2 and cfg.stride_frames >= 1
