@@ -50,6 +50,9 @@ class PlayOptions:
     wait_for_subscribers: int = 0
     wait_timeout_s: float = 10.0
     delay_s: float = 0.0
+    #: At the end, wait up to this long for reliable subscribers to acknowledge everything
+    #: (a large image still being sent when the player exits would otherwise be lost).
+    ack_timeout_s: float = 5.0
 
     def validate(self) -> PlayOptions:
         if self.rate <= 0:
@@ -117,6 +120,14 @@ class BagPlayer:
             if self.clock_pub is not None:
                 self._publish_clock(bag_at(time.perf_counter()))
 
+    def wait_for_acks(self) -> bool:
+        """Wait (up to ``ack_timeout_s``) until reliable subscribers have acknowledged every
+        message published; True when they all have."""
+        from rclpy.duration import Duration
+
+        timeout = Duration(nanoseconds=int(self.options.ack_timeout_s * 1e9))
+        return all([p.wait_for_all_acked(timeout) for p in self.publishers.values()])
+
     def play(self, stop: threading.Event | None = None) -> dict[str, int]:
         """Publish the bag (once, or until ``stop`` with ``loop``); returns counts per topic."""
         opts = self.options
@@ -144,4 +155,5 @@ class BagPlayer:
                              if self.bag.topics[m.topic].msgtype in _HEADER_FIRST else None)
                     self.log.append(Published(m.topic, stamp, time.time_ns()))
             if not opts.loop or (stop is not None and stop.is_set()):
+                self.wait_for_acks()
                 return self.counts
