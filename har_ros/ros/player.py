@@ -154,6 +154,8 @@ class BagPlayer:
                     stamp = (cdr_header_stamp_ns(m.data)
                              if self.bag.topics[m.topic].msgtype in _HEADER_FIRST else None)
                     self.log.append(Published(m.topic, stamp, time.time_ns()))
-            if not opts.loop or (stop is not None and stop.is_set()):
-                self.wait_for_acks()
+            stopped = stop is not None and stop.is_set()
+            if not opts.loop or stopped:
+                if not stopped:  # played to the end: let the last messages arrive
+                    self.wait_for_acks()
                 return self.counts
