@@ -24,7 +24,7 @@ import torch
 from har_ros.errors import CheckpointError, ConfigError
 from har_ros.features import FeatureConfig
 from har_ros.model import LSTMClassifier, ModelConfig
-from har_ros.skeleton import JOINT_NAMES
+from har_ros.skeleton import JOINT_NAMES, joint_mask
 
 FORMAT_NAME = "har_ros.action_model"
 FORMAT_VERSION = 1
@@ -54,7 +54,7 @@ class Checkpoint:
     @property
     def joint_mask(self) -> np.ndarray:
         """(18,) bool: True for the joints in ``joints``."""
-        return np.array([name in self.joints for name in JOINT_NAMES])
+        return joint_mask(self.joints)
 
     @property
     def model_config(self) -> ModelConfig:

@@ -36,7 +36,9 @@ class ActionClassifier:
         self.stride_frames: int = int(checkpoint.stride_frames)
         self.rate_hz: float = float(checkpoint.rate_hz)
         self.feature_config = checkpoint.feature_config
-        self._keep = checkpoint.joint_mask
+        mask = checkpoint.joint_mask
+        #: Joints to keep, or None when the model uses all 18 (no copy on the hot path).
+        self._keep = None if mask.all() else mask
         self._model = checkpoint.model.eval()
         if num_threads is not None:
             torch.set_num_threads(num_threads)
@@ -59,7 +61,7 @@ class ActionClassifier:
         w = np.asarray(windows, dtype=np.float32)
         if w.ndim != 4 or w.shape[1:] != (self.window_frames, NUM_JOINTS, 3):
             raise InputError(f"windows must be (B, {self.window_frames}, 18, 3), got {w.shape}")
-        if not self._keep.all():
+        if self._keep is not None:
             w = keep_joints(w, self._keep)
         out = np.empty((w.shape[0], len(self.classes)), dtype=np.float32)
         with torch.inference_mode():

@@ -8,6 +8,8 @@ and a test checks that both agree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 JOINT_NAMES: tuple[str, ...] = (
@@ -66,6 +68,12 @@ def missing_mask(skeleton: np.ndarray) -> np.ndarray:
     conf = skeleton[..., 2]
     xy_ok = np.isfinite(skeleton[..., 0]) & np.isfinite(skeleton[..., 1])
     return ~(np.isfinite(conf) & (conf > 0) & xy_ok)
+
+
+def joint_mask(names: Iterable[str]) -> np.ndarray:
+    """(18,) bool: True for the joints named in ``names``."""
+    wanted = set(names)
+    return np.array([name in wanted for name in JOINT_NAMES])
 
 
 def keep_joints(skeletons: np.ndarray, keep: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ from har_ros.metrics import classification_report
 from har_ros.model import LSTMClassifier, ModelConfig, seed_model_config
 from har_ros.resample import DEFAULT_MAX_GAP_S, frames_for, resample_sequence, sliding_windows
 from har_ros.resample import subsample as subsample_fps
-from har_ros.skeleton import JOINT_NAMES, NUM_JOINTS, keep_joints
+from har_ros.skeleton import JOINT_NAMES, NUM_JOINTS, joint_mask, keep_joints
 
 SPLITS = ("cross_subject", "cross_view", "official", "kfold", "random")
 BASELINES = ("", "seed", "seed_std", "seed_net")
@@ -370,7 +370,7 @@ def trained_joints(seqs: list[SkeletonSequence], min_presence: float = MIN_JOINT
 
 def _only_joints(seqs: list[SkeletonSequence], joints: tuple[str, ...]
                  ) -> list[SkeletonSequence]:
-    keep = np.array([name in joints for name in JOINT_NAMES])
+    keep = joint_mask(joints)
     if keep.all():
         return seqs
     return [replace(s, skeletons=keep_joints(s.skeletons, keep)) for s in seqs]

@@ -33,9 +33,9 @@ def reindex(bag: str | Path) -> dict[str, int]:
     bag = Path(bag)
     if not bag.is_dir():
         raise DataError(f"bag {bag} is not a folder")
-    if sorted(bag.glob("*.db3")):
+    if any(bag.glob("*.db3")):
         return reindex_sqlite(bag)
-    if sorted(bag.glob("*.mcap")):
+    if any(bag.glob("*.mcap")):
         return reindex_mcap(bag)
     raise DataError(f"bag {bag}: no .db3 or .mcap file to reindex")
 
