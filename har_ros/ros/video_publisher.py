@@ -29,6 +29,12 @@ class VideoPublisherConfig:
     )
     loop: bool = field(default=False, metadata={"help": "Start again at the end."})
     max_width: int = field(default=0, metadata={"help": "Downscale wider frames (0 = keep)."})
+    wait_for_subscribers: int = field(
+        default=0,
+        metadata={"help": "Hold the first frame until this many subscribers have matched "
+                          "(0 = start at once, as a live camera does; frames sent before "
+                          "discovery completes are lost)."},
+    )
     exit_at_end: bool = field(
         default=False, metadata={"help": "Shut the process's ROS context down at the end."}
     )
@@ -38,6 +44,8 @@ class VideoPublisherConfig:
             raise ConfigError("parameter 'video_path' is required: the video file to play")
         if self.rate_factor <= 0:
             raise ConfigError("parameter 'rate_factor' must be > 0")
+        if self.wait_for_subscribers < 0:
+            raise ConfigError("parameter 'wait_for_subscribers' must be >= 0")
         return self
 
 
@@ -62,6 +70,8 @@ class VideoPublisher(Node):
         self.timer = self.create_timer(1.0 / (self.source.fps * cfg.rate_factor), self._tick)
 
     def _tick(self) -> None:
+        if self.published == 0 and not self._subscribers_ready():
+            return
         try:
             frame = next(self._frames)
         except StopIteration:
@@ -84,3 +94,12 @@ class VideoPublisher(Node):
         self.recent[conv.stamp_to_ns(header.stamp)] = frame
         while len(self.recent) > 64:
             self.recent.pop(next(iter(self.recent)))
+
+    def _subscribers_ready(self) -> bool:
+        """True once ``wait_for_subscribers`` subscribers have matched the image publisher."""
+        wanted = self.config.wait_for_subscribers
+        if self.pub.get_subscription_count() >= wanted:
+            return True
+        self.get_logger().info(f"waiting for {wanted} subscriber(s) on {self.pub.topic_name}",
+                               throttle_duration_sec=5.0)
+        return False

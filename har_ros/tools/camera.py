@@ -5,6 +5,7 @@ the pipeline (or `har-ros record`) from a recording:
 
   har-ros camera exercise.avi --camera cam0           # publishes cam0/image_raw
   har-ros camera clip.mp4 --camera cam1 --compressed --loop --rate 0.5
+  har-ros camera exercise.avi --wait-for-subscribers 1   # every frame reaches the pipeline
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="publish '<camera>/image_raw/compressed' (jpeg) instead")
     parser.add_argument("--loop", action="store_true", help="start again at the end")
     parser.add_argument("--max-width", type=int, default=0, help="downscale wider frames")
+    parser.add_argument("--wait-for-subscribers", type=int, default=0, metavar="N",
+                        help="hold the first frame until N subscribers have matched (default 0:"
+                             " start at once like a live camera, so frames sent before the"
+                             " pipeline is discovered are lost)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         Parameter("compressed", value=bool(args.compressed)),
         Parameter("loop", value=bool(args.loop)),
         Parameter("max_width", value=int(args.max_width)),
+        Parameter("wait_for_subscribers", value=int(args.wait_for_subscribers)),
         Parameter("exit_at_end", value=True),
     ]
     return run_nodes([lambda: VideoPublisher(parameter_overrides=overrides)], args.ros_args)
