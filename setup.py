@@ -21,6 +21,7 @@ setup(
         "numpy>=1.24",
         "opencv-python-headless>=4.8,<5.1",
         "scipy>=1.10",
+        "numba>=0.60",
         "torch==2.13.0",
         "safetensors>=0.4",
         "PyYAML>=6",

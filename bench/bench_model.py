@@ -1,7 +1,8 @@
 """Inference latency and throughput of an ActionClassifier (features included), CPU.
 
-Batch 1 = what the live action node does per tracked person and hop; batched = evaluation.
-Writes bench/results/model_latency.json.
+Batch 1 = what the live action node does per tracked person and hop (the default engine
+"auto" runs it through the compiled kernel); batched = evaluation (PyTorch). Medians, p90 and
+minima: this VM's timings vary by +-30 % run to run. Writes bench/results/model_latency.json.
 
   python bench/bench_model.py --model har_ros/models/default --threads 1
   python bench/bench_model.py --threads 2 --out bench/results/model_latency_2threads.json
@@ -60,7 +61,10 @@ def _backends(clf, x):
     import torch
 
     model = clf._model
-    out = {"torch (oneDNN LSTM, default)": lambda: model(x)}
+    xn = x.numpy()
+    out = {"compiled kernel (har_ros.lstm_kernel; engine auto/kernel)":
+           lambda: clf._kernel.logits(xn),
+           "torch (oneDNN LSTM; engine torch)": lambda: model(x)}
 
     def native():
         with torch.backends.mkldnn.flags(enabled=False):
@@ -87,7 +91,6 @@ def _backends(clf, x):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = opts.inter_op_num_threads = 1
     sess = ort.InferenceSession(buf.getvalue(), opts, providers=["CPUExecutionProvider"])
-    xn = x.numpy()
     out["onnxruntime 1 thread"] = lambda: sess.run(None, {"x": xn})
     return out
 
@@ -107,19 +110,32 @@ def main() -> int:
     from har_ros.features import window_features
 
     clf = ActionClassifier.load(args.model)
+    clf_torch = ActionClassifier.load(args.model, engine="torch")
     w = _windows(clf, 8192)
     one = w[:1]
     for _ in range(50):
         clf.predict_proba(one)
+        clf_torch.predict_proba(one)
     total = _time(lambda: clf.predict_proba(one), args.repeats)
+    total_torch = _time(lambda: clf_torch.predict_proba(one), args.repeats)
     feats = _time(lambda: window_features(one, clf.feature_config), args.repeats)
     x = torch.from_numpy(window_features(one, clf.feature_config))
     res = {"model": args.model, "threads": args.threads, "window_frames": clf.window_frames,
            "rate_hz": clf.rate_hz, "model_config": clf.checkpoint.model_config.to_dict(),
            "cpu": platform.processor() or platform.machine(), "torch": torch.__version__}
-    for name, ts in (("batch1_total", total), ("batch1_features", feats)):
+    for name, ts in (("batch1_total", total), ("batch1_total_engine_torch", total_torch),
+                     ("batch1_features", feats)):
         res[f"{name}_ms_median"] = 1e3 * float(np.median(ts))
         res[f"{name}_ms_p90"] = 1e3 * float(np.percentile(ts, 90))
+        res[f"{name}_ms_min"] = 1e3 * float(np.min(ts))
+    # Per-window cost of small batches on each engine: where "auto" switches to PyTorch.
+    res["small_batch_ms_per_window"] = {}
+    for engine, c in (("kernel", ActionClassifier.load(args.model, engine="kernel")),
+                      ("torch", clf_torch)):
+        res["small_batch_ms_per_window"][engine] = {
+            str(n): 1e3 * float(np.median(_time(lambda n=n, c=c: c.predict_proba(w[:n]),
+                                                args.repeats // 4))) / n
+            for n in (1, 2, 4, 8, 16, 32)}
     res["batch1_network_ms_median"] = {}
     with torch.inference_mode():
         for name, fn in _backends(clf, x).items():

@@ -61,7 +61,8 @@ class ActionPipeline:
                  ) -> None:
         self.config = config.validate()
         self.classifier = classifier or ActionClassifier.load(
-            resolve_model_path(config.model_path), num_threads=config.torch_threads
+            resolve_model_path(config.model_path), num_threads=config.torch_threads,
+            engine=config.inference_engine,
         )
         self.classes = list(self.classifier.classes)
         self.windows = TrackWindows(window_spec(config, self.classifier))

@@ -190,7 +190,8 @@ def run_offline(frames: Iterator[SkeletonFrame], cfg, classifier=None) -> Trace:
 
     t0 = time.perf_counter()
     clf = classifier or ActionClassifier.load(resolve_model_path(cfg.model_path),
-                                              num_threads=cfg.torch_threads)
+                                              num_threads=cfg.torch_threads,
+                                              engine=cfg.inference_engine)
     rec = _RecordingClassifier(clf)
     pipe = ActionPipeline(cfg, rec)
     trace = Trace(classes=list(clf.classes))

@@ -6,7 +6,9 @@
 
 Windows must be sampled at ``clf.rate_hz`` (use :mod:`har_ros.resample`); joints the model
 was not trained with are marked missing and features are computed inside, exactly as in
-training.
+training. Small batches (the live node's usual case: one or a few tracks due at once) run
+through the compiled :class:`~har_ros.lstm_kernel.LSTMKernel`, larger ones through PyTorch
+(``engine`` picks one for every batch instead).
 """
 
 from __future__ import annotations
@@ -17,36 +19,54 @@ import numpy as np
 import torch
 
 from har_ros.checkpoint import Checkpoint, load_checkpoint
-from har_ros.errors import InputError
-from har_ros.features import window_features
-from har_ros.skeleton import NUM_JOINTS, keep_joints
+from har_ros.errors import ConfigError, InputError
+from har_ros.features import channel_joints, window_features
+from har_ros.lstm_kernel import LSTMKernel
+from har_ros.skeleton import NUM_JOINTS
 
 #: Windows per forward pass in ``predict_proba``: the fastest of 32-4096 measured on the 2-core
 #: x86_64 machines here (``python bench/bench_model.py``): larger batches fall out of cache.
 DEFAULT_BATCH = 256
+#: "auto" runs batches up to this size through the compiled kernel: per window it costs
+#: 0.19-0.20 ms at any batch size, PyTorch 0.45 ms at 1, 0.21 at 4, 0.20 at 8, 0.16 at 16
+#: (shipped model, one thread, ``python -m bench.bench_model``).
+KERNEL_MAX_BATCH = 4
+ENGINES = ("auto", "kernel", "torch")
 
 
 class ActionClassifier:
     """A loaded checkpoint ready for batched CPU inference."""
 
-    def __init__(self, checkpoint: Checkpoint, num_threads: int | None = None) -> None:
+    def __init__(self, checkpoint: Checkpoint, num_threads: int | None = None,
+                 engine: str = "auto") -> None:
+        if engine not in ENGINES:
+            raise ConfigError(f"engine must be one of {ENGINES}, got {engine!r}")
         self.checkpoint = checkpoint
         self.classes: list[str] = list(checkpoint.classes)
         self.window_frames: int = int(checkpoint.window_frames)
         self.stride_frames: int = int(checkpoint.stride_frames)
         self.rate_hz: float = float(checkpoint.rate_hz)
         self.feature_config = checkpoint.feature_config
-        mask = checkpoint.joint_mask
-        #: Joints to keep, or None when the model uses all 18 (no copy on the hot path).
-        self._keep = None if mask.all() else mask
+        #: Joints the model was trained with; the others are treated as missing.
+        self._joints = mask = checkpoint.joint_mask
         self._model = checkpoint.model.eval()
+        self.engine = engine
+        cj = channel_joints(self.feature_config)
+        self._kernel = LSTMKernel(self._model, zero_channels=(cj >= 0) & ~mask[cj])
+        if engine != "torch":  # compile (first run) or load the cached machine code now
+            self.predict_proba(np.zeros((1, self.window_frames, NUM_JOINTS, 3), np.float32))
         if num_threads is not None:
             torch.set_num_threads(num_threads)
 
     @classmethod
-    def load(cls, path: str | Path, num_threads: int | None = None) -> ActionClassifier:
-        """Load a model folder (``model.safetensors`` + ``model.json``); CheckpointError if bad."""
-        return cls(load_checkpoint(path), num_threads)
+    def load(cls, path: str | Path, num_threads: int | None = None, engine: str = "auto"
+             ) -> ActionClassifier:
+        """Load a model folder (``model.safetensors`` + ``model.json``); CheckpointError if bad.
+
+        ``engine``: "auto" (kernel for batches up to KERNEL_MAX_BATCH, else PyTorch),
+        "kernel" or "torch" (the same network, logits equal to 1e-5).
+        """
+        return cls(load_checkpoint(path), num_threads, engine)
 
     @property
     def window_s(self) -> float:
@@ -61,11 +81,13 @@ class ActionClassifier:
         w = np.asarray(windows, dtype=np.float32)
         if w.ndim != 4 or w.shape[1:] != (self.window_frames, NUM_JOINTS, 3):
             raise InputError(f"windows must be (B, {self.window_frames}, 18, 3), got {w.shape}")
-        if self._keep is not None:
-            w = keep_joints(w, self._keep)
-        out = np.empty((w.shape[0], len(self.classes)), dtype=np.float32)
+        n = w.shape[0]
+        if self.engine == "kernel" or (self.engine == "auto" and n <= KERNEL_MAX_BATCH):
+            return self._kernel.proba_windows(w, self.feature_config, self._joints)
+        out = np.empty((n, len(self.classes)), dtype=np.float32)
         with torch.inference_mode():
             for i in range(0, w.shape[0], batch_size):
-                feats = torch.from_numpy(window_features(w[i:i + batch_size], self.feature_config))
+                feats = torch.from_numpy(window_features(w[i:i + batch_size], self.feature_config,
+                                                         self._joints))
                 out[i:i + batch_size] = torch.softmax(self._model(feats), dim=-1).numpy()
         return out

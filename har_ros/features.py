@@ -15,12 +15,18 @@ T frames at the model rate. Output: (B, T, F) float32. Per frame, in this order:
 * ``root_motion`` (2, optional, normalised only): body origin relative to the origin at the
   window's last frame, in torso lengths (keeps walking/jumping displacement that centring
   removes); x then y, or only y with ``root_motion_horizontal: false``.
+
+The loops are compiled with numba (cached on disk after the first call): one window costs
+about 10 us, so the live node's batch-1 path and training's batches of thousands share this
+one implementation. ``test/feature_reference.py`` keeps the numpy version that trained the
+shipped models; a test checks the two agree on real and adversarial windows.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+import numba
 import numpy as np
 
 from har_ros.errors import ConfigError
@@ -74,102 +80,192 @@ class FeatureConfig:
                    root_motion_horizontal=False, standardise=False)
 
 
-def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
-    """Median ignoring NaN along ``axis`` (NaN where all are NaN); faster than np.nanmedian."""
-    s = np.sort(np.moveaxis(a, axis, -1), axis=-1)  # NaNs sort last
-    n = (~np.isnan(s)).sum(axis=-1, keepdims=True)
-    lo = np.take_along_axis(s, np.maximum((n - 1) // 2, 0), axis=-1)[..., 0]
-    hi = np.take_along_axis(s, np.minimum(n // 2, s.shape[-1] - 1), axis=-1)[..., 0]
-    med = np.where((n[..., 0] % 2) == 1, lo, 0.5 * (lo + hi))
-    return np.where(n[..., 0] > 0, med, np.nan)
+def channel_joints(config: FeatureConfig) -> np.ndarray:
+    """(F,) int: the joint (0..17) each channel of ``config`` is computed from, -1 for root
+    motion. A joint that is missing makes all its channels exactly 0."""
+    j = np.arange(NUM_JOINTS)
+    parts = [np.repeat(j, 2)]
+    if config.masks:
+        parts.append(j)
+    if config.velocities:
+        parts.append(np.repeat(j, 2))
+    parts.append(np.full(config.num_features - 2 * NUM_JOINTS * (1 + config.velocities)
+                         - NUM_JOINTS * config.masks, -1))
+    return np.concatenate(parts).astype(np.int64)
 
 
-def body_frame(x: np.ndarray, y: np.ndarray, present: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Body origin per frame (ox, oy: (B, T) pixels) and window scale (B,) pixels.
-
-    ``x``, ``y`` (B, T, 18) pixels with missing joints at 0; ``present`` (B, T, 18) bool.
-    See the module doc for the definitions and fallbacks.
-    """
-    neck_ok = present[..., NECK]
-    hips_ok = present[..., R_HIP] & present[..., L_HIP]
-    sh_ok = present[..., R_SHOULDER] & present[..., L_SHOULDER]
-    both = neck_ok & hips_ok
-    nx, ny = x[..., NECK], y[..., NECK]
-    hx = 0.5 * (x[..., R_HIP] + x[..., L_HIP])
-    hy = 0.5 * (y[..., R_HIP] + y[..., L_HIP])
-    vx, vy = nx - hx, ny - hy
-    stats = np.stack([np.hypot(vx, vy),
-                      np.hypot(x[..., R_SHOULDER] - x[..., L_SHOULDER],
-                               y[..., R_SHOULDER] - y[..., L_SHOULDER]),
-                      vx, vy, nx, ny, hx, hy], axis=-1)  # (B, T, 8)
-    valid = np.stack([both, sh_ok, both, both, neck_ok, neck_ok, hips_ok, hips_ok], axis=-1)
-    # One masked median over time for every robust statistic (cheap at batch 1).
-    med = _nanmedian(np.where(valid, stats, np.nan), axis=1)  # (B, 8)
-    torso, shoulder = med[:, 0], med[:, 1]
-    any_p = present.any(axis=(1, 2))
-    ymax = np.where(present, y, -np.inf).max(axis=(1, 2))
-    ymin = np.where(present, y, np.inf).min(axis=(1, 2))
-    extent = np.where(any_p, (ymax - ymin) / 3.0, np.nan)
-    scale = torso
-    for fallback in (1.4 * shoulder, extent):
-        scale = np.where(np.isfinite(scale) & (scale > 1e-6), scale, fallback)
-    scale = np.where(np.isfinite(scale) & (scale > 1e-6), scale, 1.0).astype(np.float32)
-    mvx = np.where(np.isfinite(med[:, 2]), med[:, 2], 0.0)
-    mvy = np.where(np.isfinite(med[:, 3]), med[:, 3], -scale)
-    ox = np.where(neck_ok, nx, hx + mvx[:, None])
-    oy = np.where(neck_ok, ny, hy + mvy[:, None])
-    # Frames with neither neck nor hips: the window's median origin, else the joints' mean.
-    wx = np.where(np.isfinite(med[:, 4]), med[:, 4], med[:, 6] + mvx)
-    wy = np.where(np.isfinite(med[:, 5]), med[:, 5], med[:, 7] + mvy)
-    cnt = np.maximum(present.sum(axis=(1, 2)), 1)
-    wx = np.where(np.isfinite(wx), wx, x.sum(axis=(1, 2)) / cnt)
-    wy = np.where(np.isfinite(wy), wy, y.sum(axis=(1, 2)) / cnt)
-    has = neck_ok | hips_ok
-    ox = np.where(has, ox, wx[:, None]).astype(np.float32)
-    oy = np.where(has, oy, wy[:, None]).astype(np.float32)
-    return ox, oy, scale
+ALL_JOINTS = np.ones(NUM_JOINTS, bool)
 
 
-def window_features(windows: np.ndarray, config: FeatureConfig | None = None) -> np.ndarray:
+def window_features(windows: np.ndarray, config: FeatureConfig | None = None,
+                    joints: np.ndarray | None = None) -> np.ndarray:
     """(B, T, 18, 3) pixel windows -> (B, T, F) float32 features (see the module doc).
 
-    Vectorised over the batch; does not standardise (the model applies the checkpoint's stats).
+    ``joints`` (18,) bool: joints to use; the others count as missing (a model's
+    ``joint_mask``). Does not standardise (the model applies the checkpoint's stats).
     """
     cfg = config or FeatureConfig()
-    w = np.asarray(windows, dtype=np.float32)
+    w = np.ascontiguousarray(windows, dtype=np.float32)
     if w.ndim != 4 or w.shape[2:] != (NUM_JOINTS, 3):
         raise ConfigError(f"windows must be (B, T, 18, 3), got {w.shape}")
-    b, t = w.shape[:2]
-    x, y, c = w[..., 0], w[..., 1], w[..., 2]
-    present = c > 0  # NaN confidence compares False
-    if not np.isfinite(w).all():
-        present &= np.isfinite(x) & np.isfinite(y)
-        x, y = np.where(present, x, 0.0), np.where(present, y, 0.0)
-    pf = present.astype(np.float32)
-    out = np.zeros((b, t, cfg.num_features), dtype=np.float32)
-    j2 = 2 * NUM_JOINTS
-    if cfg.normalise:
-        ox, oy, scale = body_frame(x * pf, y * pf, present)
-        inv = (1.0 / scale)[:, None, None]
-        cx = (x - ox[..., None]) * inv * pf
-        cy = (y - oy[..., None]) * inv * pf
-    else:
-        cx, cy = x * pf, y * pf
-    out[..., 0:j2:2] = cx
-    out[..., 1:j2:2] = cy
-    k = j2
-    if cfg.masks:
-        out[..., k:k + NUM_JOINTS] = pf
-        k += NUM_JOINTS
-    if cfg.velocities:
-        both = pf[:, 1:] * pf[:, :-1]
-        out[:, 1:, k:k + j2:2] = (cx[:, 1:] - cx[:, :-1]) * both
-        out[:, 1:, k + 1:k + j2:2] = (cy[:, 1:] - cy[:, :-1]) * both
-        k += j2
-    if cfg.root_motion and cfg.normalise:
-        if cfg.root_motion_horizontal:
-            out[..., k] = (ox - ox[:, -1:]) / scale[:, None]
-            k += 1
-        out[..., k] = (oy - oy[:, -1:]) / scale[:, None]
+    out = np.zeros((w.shape[0], w.shape[1], cfg.num_features), dtype=np.float32)
+    if w.shape[1] > 0:
+        _features(w, ALL_JOINTS if joints is None else joints, *kernel_flags(cfg), out)
     return out
+
+
+def kernel_flags(cfg: FeatureConfig) -> tuple[bool, bool, bool, bool, bool]:
+    """The channel switches ``_features`` takes, in its argument order."""
+    return (cfg.normalise, cfg.masks, cfg.velocities, cfg.root_motion and cfg.normalise,
+            cfg.root_motion_horizontal)
+
+
+_JIT = {"nogil": True, "cache": True, "error_model": "numpy"}
+
+
+@numba.njit(**_JIT)
+def _median(v: np.ndarray, n: int) -> float:
+    """Median of ``v[:n]`` (insertion-sorted in place: n is a window length); NaN if n == 0."""
+    if n == 0:
+        return np.nan
+    for i in range(1, n):
+        key, k = v[i], i - 1
+        while k >= 0 and v[k] > key:
+            v[k + 1] = v[k]
+            k -= 1
+        v[k + 1] = key
+    lo, hi = v[(n - 1) // 2], v[n // 2]
+    return lo if n % 2 == 1 else np.float32(0.5) * (lo + hi)
+
+
+@numba.njit(**_JIT)
+def _push(stats, counts, k, v) -> None:
+    stats[k, counts[k]] = np.float32(v)
+    counts[k] += 1
+
+
+@numba.njit(**_JIT)
+def _usable(v: float) -> bool:
+    return np.isfinite(v) and v > 1e-6
+
+
+@numba.njit(**_JIT)
+def _body_frame(x, y, p, ox, oy, stats, counts) -> float:
+    """Body origin per frame into ``ox``, ``oy`` (T,) and the window scale (returned), pixels.
+
+    ``x``, ``y`` (T, 18) with missing joints at 0, ``p`` (T, 18) presence; ``stats`` (8, T)
+    and ``counts`` (8,) are scratch space.
+    """
+    t_len = x.shape[0]
+    f32 = np.float32
+    counts[:] = 0  # stats rows: torso, shoulder width, hip->neck x/y, neck x/y, hips x/y
+    for t in range(t_len):
+        neck_ok = p[t, NECK]
+        hips_ok = p[t, R_HIP] and p[t, L_HIP]
+        nx, ny = x[t, NECK], y[t, NECK]
+        hx = f32(0.5) * (x[t, R_HIP] + x[t, L_HIP])
+        hy = f32(0.5) * (y[t, R_HIP] + y[t, L_HIP])
+        if neck_ok and hips_ok:
+            vx, vy = nx - hx, ny - hy
+            _push(stats, counts, 0, np.float32(np.hypot(vx, vy)))
+            _push(stats, counts, 2, vx)
+            _push(stats, counts, 3, vy)
+        if p[t, R_SHOULDER] and p[t, L_SHOULDER]:
+            _push(stats, counts, 1, np.float32(np.hypot(x[t, R_SHOULDER] - x[t, L_SHOULDER],
+                                                        y[t, R_SHOULDER] - y[t, L_SHOULDER])))
+        if neck_ok:
+            _push(stats, counts, 4, nx)
+            _push(stats, counts, 5, ny)
+        if hips_ok:
+            _push(stats, counts, 6, hx)
+            _push(stats, counts, 7, hy)
+    med = np.empty(8, np.float32)
+    for k in range(8):
+        med[k] = _median(stats[k], counts[k])
+    # Scale: median torso, else 1.4 x median shoulder width, else a third of the joints'
+    # vertical extent, else 1.
+    ymin, ymax, cnt, sx, sy = np.inf, -np.inf, 0, f32(0.0), f32(0.0)
+    for t in range(t_len):
+        for j in range(x.shape[1]):
+            if p[t, j]:
+                ymin, ymax = min(ymin, y[t, j]), max(ymax, y[t, j])
+                cnt += 1
+                sx += x[t, j]
+                sy += y[t, j]
+    scale = med[0]
+    if not _usable(scale):
+        scale = f32(1.4) * med[1]
+    if not _usable(scale):
+        scale = f32((ymax - ymin) / 3.0) if cnt > 0 else np.nan
+    if not _usable(scale):
+        scale = f32(1.0)
+    mvx = med[2] if np.isfinite(med[2]) else f32(0.0)
+    mvy = med[3] if np.isfinite(med[3]) else -scale
+    # Frames with neither neck nor hips: the window's median origin, else the joints' mean.
+    wx = med[4] if np.isfinite(med[4]) else med[6] + mvx
+    wy = med[5] if np.isfinite(med[5]) else med[7] + mvy
+    n = max(cnt, 1)
+    wx = wx if np.isfinite(wx) else sx / f32(n)
+    wy = wy if np.isfinite(wy) else sy / f32(n)
+    for t in range(t_len):
+        if p[t, NECK]:
+            ox[t], oy[t] = x[t, NECK], y[t, NECK]
+        elif p[t, R_HIP] and p[t, L_HIP]:
+            ox[t] = f32(0.5) * (x[t, R_HIP] + x[t, L_HIP]) + mvx
+            oy[t] = f32(0.5) * (y[t, R_HIP] + y[t, L_HIP]) + mvy
+        else:
+            ox[t], oy[t] = wx, wy
+    return scale
+
+
+@numba.njit(**_JIT)
+def _features(w, joints, normalise, masks, velocities, root_motion, root_horizontal, out
+              ) -> None:
+    """Fill ``out`` (B, T, F), zeroed, from pixel windows ``w`` (B, T, 18, 3) float32, using
+    the ``joints`` (18,) that are True."""
+    n_win, t_len, n_j = w.shape[0], w.shape[1], w.shape[2]
+    x = np.empty((t_len, n_j), np.float32)
+    y = np.empty((t_len, n_j), np.float32)
+    p = np.empty((t_len, n_j), np.bool_)
+    ox = np.zeros(t_len, np.float32)
+    oy = np.zeros(t_len, np.float32)
+    stats = np.empty((8, t_len), np.float32)
+    counts = np.zeros(8, np.int64)
+    for b in range(n_win):
+        for t in range(t_len):
+            for j in range(n_j):
+                xv, yv, cv = w[b, t, j, 0], w[b, t, j, 1], w[b, t, j, 2]
+                ok = joints[j] and cv > 0 and np.isfinite(xv) and np.isfinite(yv)  # NaN c: False
+                p[t, j] = ok
+                x[t, j] = xv if ok else np.float32(0.0)
+                y[t, j] = yv if ok else np.float32(0.0)
+        scale = np.float32(1.0)
+        if normalise:
+            scale = _body_frame(x, y, p, ox, oy, stats, counts)
+        inv = np.float32(1.0) / scale
+        for t in range(t_len):
+            for j in range(n_j):
+                if p[t, j]:
+                    if normalise:
+                        x[t, j] = (x[t, j] - ox[t]) * inv
+                        y[t, j] = (y[t, j] - oy[t]) * inv
+                    out[b, t, 2 * j] = x[t, j]
+                    out[b, t, 2 * j + 1] = y[t, j]
+        k = 2 * n_j
+        if masks:
+            for t in range(t_len):
+                for j in range(n_j):
+                    out[b, t, k + j] = np.float32(1.0) if p[t, j] else np.float32(0.0)
+            k += n_j
+        if velocities:
+            for t in range(1, t_len):
+                for j in range(n_j):
+                    if p[t, j] and p[t - 1, j]:
+                        out[b, t, k + 2 * j] = x[t, j] - x[t - 1, j]
+                        out[b, t, k + 2 * j + 1] = y[t, j] - y[t - 1, j]
+            k += 2 * n_j
+        if root_motion:
+            for t in range(t_len):
+                if root_horizontal:
+                    out[b, t, k] = (ox[t] - ox[t_len - 1]) / scale
+                out[b, t, k + (1 if root_horizontal else 0)] = (oy[t] - oy[t_len - 1]) / scale

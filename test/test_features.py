@@ -171,19 +171,86 @@ def test_simulate_low_fps_interpolates_between_kept_frames():
     assert (s[1, 1:6, L_SHOULDER] == 0).all() and s[1, 6, L_SHOULDER, 2] == 1
 
 
-def test_fast_nanmedian_matches_numpy():
-    import warnings
+ALL_CONFIGS = [FeatureConfig(n, m, v, r, h)
+               for n in (True, False) for m in (True, False) for v in (True, False)
+               for r in (True, False) for h in (True, False)]
 
-    from har_ros.features import _nanmedian
 
-    rng = np.random.default_rng(0)
-    a = rng.normal(size=(40, 9, 2))
-    a[rng.random(a.shape) < 0.4] = np.nan
-    a[0] = np.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ref = np.nanmedian(a, axis=1)
-    np.testing.assert_allclose(_nanmedian(a, 1), ref, equal_nan=True)
+def _adversarial_windows(seed: int = 0) -> np.ndarray:
+    """Windows that exercise every fallback of the body frame: sparse joints, no neck, no
+    hips, no shoulders, nobody at all, NaN / inf coordinates and confidences, negatives."""
+    rng = np.random.default_rng(seed)
+    w = _windows(b=64, t=12, seed=seed)
+    w[..., :2] += rng.normal(0, 5, w[..., :2].shape).astype(np.float32)
+    w[rng.random(w.shape[:3]) < 0.25] = 0.0
+    w[1:4, :, NECK] = 0.0
+    w[2:5, :, R_HIP] = 0.0
+    w[3:6, :, [R_SHOULDER, L_SHOULDER]] = 0.0
+    w[6, ::2] = 0.0
+    w[7] = 0.0
+    w[8, :, :, 2] = -1.0
+    w[9, 3, 4, 0] = np.nan
+    w[10, 5, NECK, 1] = np.inf
+    w[11, :, 2, 2] = np.nan
+    w[12, :6] = 0.0
+    w[13, 6:] = 0.0
+    w[14, :, [NECK, R_HIP, L_HIP]] = 0.0
+    w[15, :, 1:] = 0.0  # one joint only (the nose)
+    return w
+
+
+def test_compiled_kernel_matches_the_numpy_reference_on_adversarial_windows():
+    """The compiled feature loops equal the numpy code that trained the shipped models, for
+    every channel option and every origin/scale fallback (float32 rounding apart)."""
+    from feature_reference import reference_window_features
+
+    w = _adversarial_windows()
+    for cfg in ALL_CONFIGS:
+        got, ref = window_features(w, cfg), reference_window_features(w, cfg)
+        assert got.shape == ref.shape == (64, 12, cfg.num_features)
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5, err_msg=str(cfg))
+        assert np.isfinite(got).all()
+    for t in (1, 2):  # windows shorter than any model's, still defined
+        np.testing.assert_allclose(window_features(w[:, :t]), reference_window_features(w[:, :t]),
+                                   rtol=1e-5, atol=1e-5)
+
+
+def test_compiled_kernel_matches_the_numpy_reference_on_real_windows(shared_data):
+    """Every window of two UTD-MHAD subjects and of Penn Action clips with invisible joints."""
+    from feature_reference import reference_window_features
+
+    from har_ros.data.penn import load_penn_clip
+    from har_ros.data.utd import load_utd_mhad
+    from har_ros.training import build_windows
+
+    utd = load_utd_mhad(shared_data / "utd_mhad", subjects=[2, 7])
+    penn = [load_penn_clip(p, invisible_as_missing=True)[0]
+            for p in sorted((shared_data / "penn_action" / "labels").glob("*.mat"))[:60]]
+    for seqs in (utd.sequences, penn):
+        wi = build_windows(seqs, 15.0, 30, 3)
+        w = wi.gather(np.arange(len(wi)))
+        assert len(w) > 300
+        for cfg in (FeatureConfig(), FeatureConfig(root_motion_horizontal=False),
+                    FeatureConfig.seed()):
+            np.testing.assert_allclose(window_features(w, cfg),
+                                       reference_window_features(w, cfg), rtol=1e-5, atol=1e-5)
+
+
+def test_channel_joints_names_the_joint_behind_every_channel():
+    """Each channel is exactly 0 when its joint is missing (the LSTM kernel relies on it)."""
+    from har_ros.features import channel_joints
+
+    w = _windows(b=1, t=6)
+    for cfg in ALL_CONFIGS:
+        cj = channel_joints(cfg)
+        assert cj.shape == (cfg.num_features,)
+        for j in range(NUM_JOINTS):
+            gone = w.copy()
+            gone[:, :, j] = 0.0
+            f = window_features(gone, cfg)
+            assert (f[..., cj == j] == 0).all()
+            if (j != NECK or not cfg.normalise) and j != L_EYE:  # neck: origin; L_EYE: absent
+                assert (window_features(w, cfg)[..., cj == j] != 0).any()
 
 
 def test_augment_all_missing_window_stays_empty_without_warnings():
@@ -195,3 +262,15 @@ def test_augment_all_missing_window_stays_empty_without_warnings():
         warnings.simplefilter("error")
         a = augment_windows(w, np.random.default_rng(1), AugmentConfig(low_fps=1.0))
     assert (a[1] == 0).all() and np.isfinite(a).all()
+
+
+def test_unused_joints_count_as_missing():
+    """``joints`` (a model's joint mask) gives the features of windows without those joints."""
+    from har_ros.skeleton import keep_joints
+
+    w = _adversarial_windows(seed=3)
+    joints = np.ones(NUM_JOINTS, bool)
+    joints[[L_EYE, R_WRIST, NECK]] = False
+    for cfg in ALL_CONFIGS[::3]:
+        np.testing.assert_array_equal(window_features(w, cfg, joints),
+                                      window_features(keep_joints(w, joints), cfg))
