@@ -119,8 +119,8 @@ class ActionNodeConfig:
     )
     inference_engine: str = field(
         default="auto",
-        metadata=described("'auto': the compiled kernel for up to 4 windows at once (0.2 ms "
-                           "per window), PyTorch for more; 'kernel' or 'torch' for all (same "
+        metadata=described("'auto': the compiled kernel for up to 16 windows at once (0.2 "
+                           "ms per window), PyTorch for more; 'kernel' or 'torch' for all (same "
                            "network, logits equal to 1e-5)."),
     )
     diagnostics_period_s: float = field(

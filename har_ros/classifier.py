@@ -27,10 +27,10 @@ from har_ros.skeleton import NUM_JOINTS
 #: Windows per forward pass in ``predict_proba``: the fastest of 32-4096 measured on the 2-core
 #: x86_64 machines here (``python bench/bench_model.py``): larger batches fall out of cache.
 DEFAULT_BATCH = 256
-#: "auto" runs batches up to this size through the compiled kernel: per window it costs
-#: 0.19-0.20 ms at any batch size, PyTorch 0.45 ms at 1, 0.21 at 4, 0.20 at 8, 0.16 at 16
-#: (shipped model, one thread, ``python -m bench.bench_model``).
-KERNEL_MAX_BATCH = 4
+#: "auto" runs batches up to this size through the compiled kernel. Per window, one thread,
+#: shipped model (``python bench/bench_model.py``): kernel 0.17-0.19 ms at any batch size;
+#: PyTorch 0.56 ms at 1, 0.31 at 4, 0.23 at 8, 0.20 at 16 and 32, 0.16 at 256.
+KERNEL_MAX_BATCH = 16
 ENGINES = ("auto", "kernel", "torch")
 
 
