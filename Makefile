@@ -48,6 +48,7 @@ $(STAMPS)/package: $(STAMPS)/deps $(PKG_SOURCES)
 	$(CMAKE_ENV) cmake --build build >> build.log 2>&1 || { tail -30 build.log; exit 1; }
 	cmake --install build >> build.log 2>&1 || { tail -30 build.log; exit 1; }
 	@rm -f build.log
+	$(PY) scripts/compile_kernels.py
 	@touch $@
 
 $(STAMPS)/weights: $(STAMPS)/package
@@ -59,6 +60,7 @@ demo: setup
 	$(ROS_ENV) $(VENV)/bin/har-ros demo
 
 test: setup lint
+	@$(PY) scripts/compile_kernels.py --source-tree
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMPS)/deps

@@ -1,0 +1,37 @@
+"""Compile (or load from numba's on-disk cache) the feature and LSTM loops, so the first
+message a node handles, or the first test that starts one, does not wait ~10 s for it.
+
+  python scripts/compile_kernels.py                 # the installed har_ros
+  python scripts/compile_kernels.py --source-tree   # the checkout's (what the tests import)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source-tree", action="store_true",
+                        help="compile the modules of this checkout instead of the installed ones")
+    args = parser.parse_args()
+    if args.source_tree:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    t0 = time.perf_counter()
+    from har_ros.action_config import shipped_model_path
+    from har_ros.classifier import ActionClassifier
+
+    for name in ("default", "penn"):
+        ActionClassifier.load(shipped_model_path(name))  # runs one window through each path
+    import har_ros
+
+    where = Path(har_ros.__file__).parent
+    print(f"compiled kernels of {where} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
