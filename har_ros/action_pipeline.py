@@ -139,4 +139,5 @@ class ActionPipeline:
         values["tracks"] = len(self.windows)
         values["inference_ms_p50"] = self.infer_ms.percentile(50)
         values["inference_ms_p95"] = self.infer_ms.percentile(95)
+        values["inference_engine"] = self.classifier.engine
         return values

@@ -133,6 +133,7 @@ def test_action_node_contract_over_dds(ros_domain, action_model_path, penn_clip)
             assert conv.stamp_to_ns(stale[-1].header.stamp) == T0_NS + 159 * 33_333_333
             diag = _last_diagnostics(c)
             assert int(diag["joints_rejected"]) == 2 and int(diag["dropped_out_of_order"]) >= 2
+            assert diag["inference_engine"] == "auto"
             c.node.destroy_node()
     finally:
         out = stop(node)
