@@ -16,7 +16,7 @@ T frames at the model rate. Output: (B, T, F) float32. Per frame, in this order:
   window's last frame, in torso lengths (keeps walking/jumping displacement that centring
   removes); x then y, or only y with ``root_motion_horizontal: false``.
 
-The loops are compiled with numba (cached on disk after the first call): one window costs
+The loops are compiled with numba (``har_ros.jit``; cached on disk): one window costs
 about 10 us, so the live node's batch-1 path and training's batches of thousands share this
 one implementation. ``test/feature_reference.py`` keeps the numpy version that trained the
 shipped models; a test checks the two agree on real and adversarial windows.
@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-import numba
 import numpy as np
 
 from har_ros.errors import ConfigError
+from har_ros.jit import njit
 from har_ros.skeleton import L_HIP, L_SHOULDER, NECK, NUM_JOINTS, R_HIP, R_SHOULDER
 
 
@@ -120,10 +120,10 @@ def kernel_flags(cfg: FeatureConfig) -> tuple[bool, bool, bool, bool, bool]:
             cfg.root_motion_horizontal)
 
 
-_JIT = {"nogil": True, "cache": True, "error_model": "numpy"}
+_JIT = {"nogil": True, "error_model": "numpy"}
 
 
-@numba.njit(**_JIT)
+@njit(**_JIT)
 def _median(v: np.ndarray, n: int) -> float:
     """Median of ``v[:n]`` (insertion-sorted in place: n is a window length); NaN if n == 0."""
     if n == 0:
@@ -138,18 +138,18 @@ def _median(v: np.ndarray, n: int) -> float:
     return lo if n % 2 == 1 else np.float32(0.5) * (lo + hi)
 
 
-@numba.njit(**_JIT)
+@njit(**_JIT)
 def _push(stats, counts, k, v) -> None:
     stats[k, counts[k]] = np.float32(v)
     counts[k] += 1
 
 
-@numba.njit(**_JIT)
+@njit(**_JIT)
 def _usable(v: float) -> bool:
     return np.isfinite(v) and v > 1e-6
 
 
-@numba.njit(**_JIT)
+@njit(**_JIT)
 def _body_frame(x, y, p, ox, oy, stats, counts) -> float:
     """Body origin per frame into ``ox``, ``oy`` (T,) and the window scale (returned), pixels.
 
@@ -218,7 +218,7 @@ def _body_frame(x, y, p, ox, oy, stats, counts) -> float:
     return scale
 
 
-@numba.njit(**_JIT)
+@njit(**_JIT)
 def _features(w, joints, normalise, masks, velocities, root_motion, root_horizontal, out
               ) -> None:
     """Fill ``out`` (B, T, F), zeroed, from pixel windows ``w`` (B, T, 18, 3) float32, using

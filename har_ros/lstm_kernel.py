@@ -22,14 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import torch
 
 from har_ros.features import FeatureConfig, _features, kernel_flags
+from har_ros.jit import njit
 from har_ros.model import LSTMClassifier
 
-_JIT = {"nogil": True, "cache": True, "error_model": "numpy", "boundscheck": False,
+_JIT = {"nogil": True, "error_model": "numpy", "boundscheck": False,
         # FMA contraction and reassociation only: the inputs are finite by construction.
         "fastmath": {"contract", "reassoc", "nsz"}}
 
@@ -106,7 +106,7 @@ class LSTMKernel:
         return out
 
 
-@numba.njit(**_JIT)
+@njit(**_JIT)
 def _classify(w, joints, normalise, masks, velocities, root_motion, root_horizontal, n_features,
               cols, in_w_t, in_b, w_in_ts, w_hh_ts, biases, pool_last, head_w_t, head_b,
               out) -> None:
@@ -121,7 +121,7 @@ def _classify(w, joints, normalise, masks, velocities, root_motion, root_horizon
         out[b] = z / z.sum()
 
 
-@numba.njit(**_JIT)
+@njit(**_JIT)
 def _axpy4(acc, a, w, k) -> None:
     """acc += a[0] w[k] + a[1] w[k+1] + a[2] w[k+2] + a[3] w[k+3] (rows of w)."""
     w0, w1, w2, w3 = w[k], w[k + 1], w[k + 2], w[k + 3]
@@ -130,7 +130,7 @@ def _axpy4(acc, a, w, k) -> None:
         acc[j] += (a0 * w0[j] + a1 * w1[j]) + (a2 * w2[j] + a3 * w3[j])
 
 
-@numba.njit(**_JIT)
+@njit(**_JIT)
 def _matvec_add(acc, vec, w_t) -> None:
     """acc (N,) += vec (K,) @ w_t (K, N), four rows at a time."""
     k_len = vec.shape[0]
@@ -143,7 +143,7 @@ def _matvec_add(acc, vec, w_t) -> None:
             acc[j] += v * w[j]
 
 
-@numba.njit(**_JIT)
+@njit(**_JIT)
 def _project(x, cols, w_t, bias, out) -> None:
     """out (T, N) = x[:, cols] @ w_t + bias, for x (T, F), cols (K,), w_t (K, N)."""
     vec = np.empty(cols.shape[0], np.float32)
@@ -154,7 +154,7 @@ def _project(x, cols, w_t, bias, out) -> None:
         _matvec_add(out[t], vec, w_t)
 
 
-@numba.njit(**_JIT)
+@njit(**_JIT)
 def _forward(x, cols, in_w_t, in_b, w_in_ts, w_hh_ts, biases, pool_last, head_w_t, head_b,
              out) -> None:
     """Logits ``out`` (B, C) for features ``x`` (B, T, F): [input layer + ReLU] -> LSTM layers
@@ -192,7 +192,7 @@ def _forward(x, cols, in_w_t, in_b, w_in_ts, w_hh_ts, biases, pool_last, head_w_
         _matvec_add(out[b], pooled, head_w_t)
 
 
-@numba.njit(**_JIT)
+@njit(**_JIT)
 def _tanh(x):
     """tanh for float32: clamped 13/6 rational approximation (as in Eigen), error < 1e-6."""
     x = min(max(x, np.float32(-7.90531110763549805)), np.float32(7.90531110763549805))
@@ -209,7 +209,7 @@ def _tanh(x):
     return x * p / q
 
 
-@numba.njit(**_JIT)
+@njit(**_JIT)
 def _recur(gates, w_hh_t, out) -> None:
     """LSTM recurrence from zero state. ``gates`` (T, 4H) holds each frame's input projection
     (PyTorch's gate order i, f, g, o) and is overwritten; ``out`` (T, H) gets h_t."""
