@@ -10,8 +10,8 @@ on disk) run the same network from the same weights without that overhead:
   them missing) are dropped, which is exact;
 * per layer, the input projection for all frames, then the recurrence with the hidden
   state's matrix-vector product unrolled by four rows (vectorised by LLVM with FMA);
-* sigmoid and tanh use a clamped rational approximation of tanh (the one Eigen and oneDNN use
-  for float32), within 1e-6 of the exact function.
+* sigmoid and tanh use Eigen's clamped rational approximation of tanh for float32, within
+  2e-6 of the exact function.
 
 :class:`~har_ros.classifier.ActionClassifier` uses it for small batches and PyTorch for large
 ones; ``test/test_lstm_kernel.py`` checks logits equal PyTorch's for every architecture
@@ -25,9 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from har_ros.errors import InputError
 from har_ros.features import FeatureConfig, _features, kernel_flags
 from har_ros.jit import njit
 from har_ros.model import LSTMClassifier
+from har_ros.skeleton import NUM_JOINTS
 
 _JIT = {"nogil": True, "error_model": "numpy", "boundscheck": False,
         # FMA contraction and reassociation only: the inputs are finite by construction.
@@ -91,6 +93,10 @@ class LSTMKernel:
     def logits(self, feats: np.ndarray) -> np.ndarray:
         """(B, T, F) float32 features (before standardisation) -> (B, C) float32 logits."""
         x = np.ascontiguousarray(feats, dtype=np.float32)
+        if x.ndim != 3 or x.shape[1] < 1 or x.shape[2] != self.config.input_size:
+            # the loops do not check bounds: a wrong shape must never reach them
+            raise InputError(f"features must be (B, T >= 1, {self.config.input_size}), "
+                             f"got {x.shape}")
         out = np.empty((x.shape[0], self.head_b.shape[0]), np.float32)
         _forward(x, *self._args, out)
         return out
@@ -101,6 +107,12 @@ class LSTMKernel:
         :func:`har_ros.features.window_features` (``features``, ``joints``) computed in the
         same compiled call."""
         w = np.ascontiguousarray(windows, dtype=np.float32)
+        if w.ndim != 4 or w.shape[1] < 1 or w.shape[2:] != (NUM_JOINTS, 3):
+            raise InputError(f"windows must be (B, T >= 1, 18, 3), got {w.shape}")
+        if features.num_features != self.config.input_size or joints.shape != (NUM_JOINTS,):
+            raise InputError(f"{features.num_features} feature channels and joints "
+                             f"{joints.shape} do not fit a model of {self.config.input_size} "
+                             "inputs and 18 joints")
         out = np.empty((w.shape[0], self.head_b.shape[0]), np.float32)
         _classify(w, joints, *kernel_flags(features), features.num_features, *self._args, out)
         return out

@@ -95,3 +95,19 @@ def test_unknown_engine_is_refused_with_the_choices():
         ActionClassifier.load(shipped_model_path("default"), engine="gpu")
     with pytest.raises(ConfigError, match="inference_engine"):
         ActionNodeConfig(inference_engine="gpu").validate()
+
+
+def test_wrong_shapes_are_refused_before_the_unchecked_loops():
+    from har_ros.errors import InputError
+    from har_ros.features import FeatureConfig
+
+    kernel = LSTMKernel(_random_model(5, hidden_size=8))
+    for bad in (np.zeros((2, 5, 22), np.float32), np.zeros((2, 0, 23), np.float32),
+                np.zeros((5, 23), np.float32)):
+        with pytest.raises(InputError):
+            kernel.logits(bad)
+    joints = np.ones(18, bool)
+    with pytest.raises(InputError):  # FeatureConfig() has 92 channels, the model 23
+        kernel.proba_windows(np.zeros((1, 5, 18, 3), np.float32), FeatureConfig(), joints)
+    with pytest.raises(InputError):
+        kernel.proba_windows(np.zeros((1, 5, 17, 3), np.float32), FeatureConfig(), joints)
