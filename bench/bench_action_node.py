@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="seconds of input")
     parser.add_argument("--model", default="", help="model folder (default: shipped)")
+    parser.add_argument("--engine", default="auto", choices=["auto", "kernel", "torch"],
+                        help="inference engine (action node parameter inference_engine)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     import torch
@@ -51,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     clips = [load_penn_clip(p)[0].skeletons for p in sorted(PENN.glob("*.mat"))[:12]]
     cameras = ["cam0", "cam1", "cam2"]
-    cfg = ActionNodeConfig(cameras=cameras, model_path=args.model, torch_threads=1)
+    cfg = ActionNodeConfig(cameras=cameras, model_path=args.model, torch_threads=1,
+                           inference_engine=args.engine)
     pipe = ActionPipeline(cfg)
     fps, n_frames = 30.0, int(args.seconds * 30)
     rss, windows, decisions, cpu = [], 0, 0, 0.0

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from har_ros.errors import ConfigError
+from har_ros.errors import ConfigError, InputError
+from har_ros.skeleton import NECK, NUM_JOINTS
 
 OK, LOW_CONFIDENCE, STALE, NO_PERSON, WARMING_UP = 0, 1, 2, 3, 4
 UNKNOWN = "unknown"
@@ -84,34 +85,41 @@ class Smoother:
         return OK, self._label, conf, s.astype(np.float32)
 
 
-def prominence(skeleton: np.ndarray) -> float:
-    """Bounding-box area (px^2) of the detected joints times their mean confidence."""
-    present = skeleton[:, 2] > 0
-    if present.sum() < 2:
-        return 0.0
-    xy = skeleton[present, :2]
-    area = float(np.prod(xy.max(axis=0) - xy.min(axis=0)))
-    return area * float(skeleton[present, 2].mean())
+def prominence(skeletons: np.ndarray) -> np.ndarray:
+    """(P, 18, 3) -> (P,): bounding-box area (px^2) of each person's detected joints times
+    their mean confidence; 0 with fewer than two joints."""
+    present = skeletons[..., 2] > 0
+    n = present.sum(axis=1)
+    xy = skeletons[..., :2]
+    hi = np.where(present[..., None], xy, -np.inf).max(axis=1)
+    lo = np.where(present[..., None], xy, np.inf).min(axis=1)
+    area = np.where(n >= 2, np.prod(np.where(n[:, None] >= 2, hi - lo, 0.0), axis=1), 0.0)
+    conf = np.where(present, skeletons[..., 2], 0.0).sum(axis=1) / np.maximum(n, 1)
+    return area * conf
 
 
 def select_operator(
     skeletons: np.ndarray, track_ids: list[str], region: tuple[float, float, float, float] | None
 ) -> str | None:
     """The operator's track id: the most prominent person whose neck (or joint centroid) lies
-    in ``region`` (x0, y0, x1, y1 pixels), or the most prominent overall without a region."""
-    best, best_score = None, 0.0
-    for skel, tid in zip(skeletons, track_ids, strict=True):
-        present = skel[:, 2] > 0
-        if not present.any():
-            continue
-        cx, cy = skel[1, :2] if skel[1, 2] > 0 else skel[present, :2].mean(axis=0)
-        inside = region is None or (region[0] <= cx <= region[2] and region[1] <= cy <= region[3])
-        if not inside:
-            continue
-        score = prominence(skel)
-        if best is None or score > best_score:
-            best, best_score = tid, score
-    return best
+    in ``region`` (x0, y0, x1, y1 pixels), or the most prominent overall without a region
+    (the first of equals)."""
+    s = np.asarray(skeletons, dtype=np.float32).reshape(-1, NUM_JOINTS, 3)
+    if len(s) != len(track_ids):
+        raise InputError(f"{len(s)} skeletons but {len(track_ids)} track ids")
+    present = s[..., 2] > 0
+    n = present.sum(axis=1)
+    candidates = n > 0
+    if region is not None:
+        xy_sum = np.where(present[..., None], s[..., :2], 0.0).sum(axis=1)
+        centroid = xy_sum / np.maximum(n, 1)[:, None]
+        centre = np.where(present[:, NECK, None], s[:, NECK, :2], centroid)
+        candidates &= ((region[0] <= centre[:, 0]) & (centre[:, 0] <= region[2])
+                       & (region[1] <= centre[:, 1]) & (centre[:, 1] <= region[3]))
+    idx = np.flatnonzero(candidates)
+    if len(idx) == 0:
+        return None
+    return track_ids[int(idx[np.argmax(prominence(s[idx]))])]
 
 
 def fuse(views: list[tuple[str, np.ndarray, int, int]], tolerance_s: float
