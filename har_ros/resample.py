@@ -6,7 +6,9 @@ MHAD ~22 fps, a CPU pose node 5-15 fps, with jitter and drops). The model sees a
 
 Interpolation is per joint and linear between two *present* samples of that joint that are at
 most ``max_gap_s`` apart; anything else (a longer gap, before the first or after the last
-sample) stays missing (confidence 0, x = y = 0).
+sample) stays missing (confidence 0, x = y = 0). The per-joint search runs as compiled loops
+(``har_ros.jit``), for training's datasets and the live node's windows alike;
+``test/resample_reference.py`` keeps the numpy version it replaced as a test oracle.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from har_ros.data.common import SkeletonSequence
 from har_ros.errors import ConfigError, DataError
+from har_ros.jit import njit
 from har_ros.skeleton import NUM_JOINTS
 
 #: Default longest gap (seconds) bridged by interpolation: a 5 fps stream (0.2 s) still works.
@@ -44,8 +47,8 @@ def resample_skeletons(skeletons: np.ndarray, stamps_s: np.ndarray, rate_hz: flo
     confidence) between its two nearest present samples when they are <= ``max_gap_s`` apart,
     copied when an output time coincides with a present sample, and missing otherwise.
     """
-    sk = np.asarray(skeletons, dtype=np.float32)
-    st = np.asarray(stamps_s, dtype=np.float64)
+    sk = np.ascontiguousarray(skeletons, dtype=np.float32)
+    st = np.ascontiguousarray(stamps_s, dtype=np.float64)
     if sk.ndim != 3 or sk.shape[1:] != (NUM_JOINTS, 3) or st.shape != (sk.shape[0],):
         raise DataError(f"resample needs (T, 18, 3) skeletons and (T,) stamps, got {sk.shape}, "
                         f"{st.shape}")
@@ -53,34 +56,54 @@ def resample_skeletons(skeletons: np.ndarray, stamps_s: np.ndarray, rate_hz: flo
         raise DataError("resample needs at least one frame")
     if rate_hz <= 0:
         raise ConfigError(f"rate_hz must be > 0, got {rate_hz}")
-    t_out = time_grid(st[0], st[-1], rate_hz) if out_stamps_s is None else np.asarray(
-        out_stamps_s, dtype=np.float64)
-    t_count = sk.shape[0]
-    present = (sk[..., 2] > 0) & np.isfinite(sk).all(axis=-1)  # (T, 18)
-    frame = np.arange(t_count)[:, None]
-    # per joint: index of the last present sample at or before each frame, first at or after
-    last = np.maximum.accumulate(np.where(present, frame, -1), axis=0)
-    first_after = np.minimum.accumulate(np.where(present, frame, t_count)[::-1], axis=0)[::-1]
-    eps = 1e-6
-    k = np.searchsorted(st, t_out + eps, side="right") - 1  # last input frame <= t
-    left = np.where((k >= 0)[:, None], last[np.clip(k, 0, t_count - 1)], -1)  # (N, 18)
-    right = np.where((k + 1 < t_count)[:, None],
-                     first_after[np.clip(k + 1, 0, t_count - 1)], t_count)
-    lc, rc = np.clip(left, 0, t_count - 1), np.clip(right, 0, t_count - 1)
-    t_left, t_right = st[lc], st[rc]
-    exact = (left >= 0) & (np.abs(t_out[:, None] - t_left) <= eps)
-    interp = ((left >= 0) & ~exact & (right < t_count)
-              & (t_right - t_left <= max_gap_s + eps))
-    w = np.where(interp, (t_out[:, None] - t_left) / np.maximum(t_right - t_left, eps), 0.0)
-    joints = np.arange(NUM_JOINTS)[None, :]
-    v_left = sk[lc, joints].astype(np.float64)
-    v_right = sk[rc, joints].astype(np.float64)
-    val = np.where(interp[..., None], (1 - w)[..., None] * v_left + w[..., None] * v_right,
-                   v_left)
-    ok = exact | interp
+    t_out = time_grid(st[0], st[-1], rate_hz) if out_stamps_s is None else (
+        np.ascontiguousarray(out_stamps_s, dtype=np.float64).reshape(-1))
     out = np.zeros((t_out.shape[0], NUM_JOINTS, 3), dtype=np.float32)
-    out[ok] = val[ok]
+    _resample(sk, st, t_out, float(max_gap_s), out)
     return out, t_out
+
+
+@njit(nogil=True, error_model="numpy")
+def _resample(sk, st, t_out, max_gap_s, out) -> None:
+    """Fill ``out`` (N, 18, 3), zeroed, from ``sk`` (T, 18, 3) at ``st`` (T,) s, at ``t_out``."""
+    t_count, n_joints = sk.shape[0], sk.shape[1]
+    eps = 1e-6
+    present = np.empty((t_count, n_joints), np.bool_)
+    for t in range(t_count):
+        for j in range(n_joints):
+            present[t, j] = (sk[t, j, 2] > 0 and np.isfinite(sk[t, j, 0])
+                             and np.isfinite(sk[t, j, 1]) and np.isfinite(sk[t, j, 2]))
+    # per joint: the last present sample at or before each frame, the first at or after it
+    last = np.empty((t_count, n_joints), np.int64)
+    first_after = np.empty((t_count, n_joints), np.int64)
+    for j in range(n_joints):
+        seen = -1
+        for t in range(t_count):
+            if present[t, j]:
+                seen = t
+            last[t, j] = seen
+        seen = t_count
+        for t in range(t_count - 1, -1, -1):
+            if present[t, j]:
+                seen = t
+            first_after[t, j] = seen
+    for i in range(t_out.shape[0]):
+        t = t_out[i]
+        k = np.searchsorted(st, t + eps, side="right") - 1  # last input frame <= t
+        for j in range(n_joints):
+            left = last[k, j] if k >= 0 else -1
+            if left < 0:
+                continue
+            right = first_after[k + 1, j] if k + 1 < t_count else t_count
+            t_left = st[left]
+            if abs(t - t_left) <= eps:  # an input sample at this time
+                for c in range(3):
+                    out[i, j, c] = sk[left, j, c]
+            elif right < t_count and st[right] - t_left <= max_gap_s + eps:
+                w = (t - t_left) / max(st[right] - t_left, eps)
+                for c in range(3):
+                    out[i, j, c] = (1 - w) * np.float64(sk[left, j, c]) + w * np.float64(
+                        sk[right, j, c])
 
 
 def labels_at(labels: np.ndarray, stamps_s: np.ndarray, t_out: np.ndarray) -> np.ndarray:

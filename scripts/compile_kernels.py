@@ -1,4 +1,4 @@
-"""Compile (or load from numba's on-disk cache) the feature and LSTM loops, so the first
+"""Compile (or load from numba's on-disk cache) the resampling, feature and LSTM loops, so the first
 message a node handles, or the first test that starts one, does not wait ~10 s for it.
 
   python scripts/compile_kernels.py                 # the installed har_ros
@@ -21,11 +21,15 @@ def main() -> int:
     if args.source_tree:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     t0 = time.perf_counter()
+    import numpy as np
+
     from har_ros.action_config import shipped_model_path
     from har_ros.classifier import ActionClassifier
+    from har_ros.resample import resample_skeletons
 
     for name in ("default", "penn"):
         ActionClassifier.load(shipped_model_path(name))  # runs one window through each path
+    resample_skeletons(np.ones((2, 18, 3), np.float32), np.array([0.0, 0.1]), 15.0)
     import har_ros
 
     where = Path(har_ros.__file__).parent
