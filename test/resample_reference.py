@@ -1,12 +1,11 @@
 """The numpy ``resample_skeletons`` that prepared the shipped models' training data (to commit
-3e32cb4), kept verbatim as a test oracle for the compiled loops that replaced it. Not used by
-the package."""
+3e32cb4): its algorithm, verbatim, is the test oracle for the compiled loops that replaced it.
+Not used by the package."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from har_ros.errors import ConfigError, DataError
 from har_ros.resample import DEFAULT_MAX_GAP_S, time_grid
 from har_ros.skeleton import NUM_JOINTS
 
@@ -15,24 +14,11 @@ def reference_resample_skeletons(skeletons: np.ndarray, stamps_s: np.ndarray, ra
                                  max_gap_s: float = DEFAULT_MAX_GAP_S,
                                  out_stamps_s: np.ndarray | None = None
                                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Resample (T, 18, 3) skeletons with frame times ``stamps_s`` (s) onto ``rate_hz``.
-
-    Returns (skeletons (N, 18, 3) float32, stamps (N,) float64). The output grid starts at the
-    first input stamp unless ``out_stamps_s`` is given. A joint is interpolated (x, y and
-    confidence) between its two nearest present samples when they are <= ``max_gap_s`` apart,
-    copied when an output time coincides with a present sample, and missing otherwise.
-    """
+    """The numpy algorithm (input checks left to the package function)."""
     sk = np.asarray(skeletons, dtype=np.float32)
     st = np.asarray(stamps_s, dtype=np.float64)
-    if sk.ndim != 3 or sk.shape[1:] != (NUM_JOINTS, 3) or st.shape != (sk.shape[0],):
-        raise DataError(f"resample needs (T, 18, 3) skeletons and (T,) stamps, got {sk.shape}, "
-                        f"{st.shape}")
-    if sk.shape[0] == 0:
-        raise DataError("resample needs at least one frame")
-    if rate_hz <= 0:
-        raise ConfigError(f"rate_hz must be > 0, got {rate_hz}")
-    t_out = time_grid(st[0], st[-1], rate_hz) if out_stamps_s is None else np.asarray(
-        out_stamps_s, dtype=np.float64)
+    t_out = (time_grid(st[0], st[-1], rate_hz) if out_stamps_s is None
+             else np.asarray(out_stamps_s, dtype=np.float64))
     t_count = sk.shape[0]
     present = (sk[..., 2] > 0) & np.isfinite(sk).all(axis=-1)  # (T, 18)
     frame = np.arange(t_count)[:, None]
