@@ -21,6 +21,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from har_ros.errors import ConfigError, InputError
+from har_ros.jit import njit
 from har_ros.skeleton import NECK, NUM_JOINTS
 
 _INF_COST = 1e6
@@ -304,20 +305,60 @@ def pose_distance(
 
     Person size is the diagonal of the bounding box of a skeleton's joints (at least
     ``min_size_px``); with fewer than 2 shared joints the neck (or joint centre) is compared.
+    Joints count when finite with confidence > ``min_conf``. Compiled loops (``har_ros.jit``):
+    the tracker calls this twice per frame.
     """
-    va, vb = _valid(a, min_conf), _valid(b, min_conf)
-    both = va[:, None, :] & vb[None, :, :]  # (A, B, 18)
-    diff = a[:, None, :, :2] - b[None, :, :, :2]
-    dist = np.hypot(diff[..., 0], diff[..., 1])
-    common = both.sum(axis=-1)
-    joint_mean = (dist * both).sum(axis=-1) / np.maximum(common, 1)
-    anchor_diff = _anchor(a, va)[:, None] - _anchor(b, vb)[None]
-    anchor_dist = np.hypot(anchor_diff[..., 0], anchor_diff[..., 1])
-    mean_dist = np.where(common >= 2, joint_mean, anchor_dist)
-    size_a, _ = _box_size(a, va)
-    size_b, _ = _box_size(b, vb)
-    size = np.maximum((size_a[:, None] + size_b[None, :]) / 2.0, min_size_px)
-    return (mean_dist / size).astype(np.float64)
+    a = np.ascontiguousarray(a, dtype=np.float32).reshape(-1, NUM_JOINTS, 3)
+    b = np.ascontiguousarray(b, dtype=np.float32).reshape(-1, NUM_JOINTS, 3)
+    out = np.empty((a.shape[0], b.shape[0]), dtype=np.float64)
+    _pose_distance(a, b, float(min_conf), float(min_size_px), out)
+    return out
+
+
+@njit(nogil=True, error_model="numpy")
+def _pose_stats(s, min_conf):
+    """Per skeleton of ``s`` (P, 18, 3): valid joints (P, 18), anchor (P, 2), box diagonal."""
+    n_people, n_joints = s.shape[0], s.shape[1]
+    valid = np.zeros((n_people, n_joints), np.bool_)
+    anchor = np.zeros((n_people, 2))
+    diag = np.zeros(n_people)
+    for p in range(n_people):
+        count, sx, sy = 0, 0.0, 0.0
+        x0, x1, y0, y1 = np.inf, -np.inf, np.inf, -np.inf
+        for j in range(n_joints):
+            x, y, c = s[p, j, 0], s[p, j, 1], s[p, j, 2]
+            if np.isfinite(x) and np.isfinite(y) and np.isfinite(c) and c > min_conf:
+                valid[p, j] = True
+                count += 1
+                sx += x
+                sy += y
+                x0, x1, y0, y1 = min(x0, x), max(x1, x), min(y0, y), max(y1, y)
+        if valid[p, NECK]:
+            anchor[p, 0], anchor[p, 1] = s[p, NECK, 0], s[p, NECK, 1]
+        else:
+            anchor[p, 0], anchor[p, 1] = sx / max(count, 1), sy / max(count, 1)
+        if count > 0:
+            diag[p] = np.hypot(x1 - x0, y1 - y0)
+    return valid, anchor, diag
+
+
+@njit(nogil=True, error_model="numpy")
+def _pose_distance(a, b, min_conf, min_size_px, out) -> None:
+    va, anchor_a, diag_a = _pose_stats(a, min_conf)
+    vb, anchor_b, diag_b = _pose_stats(b, min_conf)
+    for i in range(a.shape[0]):
+        for k in range(b.shape[0]):
+            common, total = 0, 0.0
+            for j in range(a.shape[1]):
+                if va[i, j] and vb[k, j]:
+                    common += 1
+                    total += np.hypot(np.float64(a[i, j, 0]) - b[k, j, 0],
+                                      np.float64(a[i, j, 1]) - b[k, j, 1])
+            if common >= 2:
+                mean = total / common
+            else:
+                mean = np.hypot(anchor_a[i, 0] - anchor_b[k, 0], anchor_a[i, 1] - anchor_b[k, 1])
+            out[i, k] = mean / max((diag_a[i] + diag_b[k]) / 2.0, min_size_px)
 
 
 def _fragments(people: np.ndarray, valid: np.ndarray) -> np.ndarray:

@@ -228,3 +228,38 @@ def test_bad_input_raises():
         tracker.update(np.zeros((2, 17, 3)), 0.0)
     with pytest.raises(InputError):
         tracker.update(frame(person(1)), float("nan"))
+
+
+def test_compiled_pose_distance_equals_the_numpy_reference():
+    """Random people with missing, low-confidence and neck-less skeletons, empty sets."""
+    from tracking_reference import reference_pose_distance
+
+    from har_ros.tracking import pose_distance
+
+    rng = np.random.default_rng(8)
+    for trial in range(200):
+        a, b = (rng.uniform(0, 640, (int(rng.integers(0, 6)), 18, 3)).astype(np.float32)
+                for _ in range(2))
+        for s in (a, b):
+            s[..., 2] = rng.uniform(0, 1, s.shape[:2])
+            s[rng.random(s.shape[:2]) < rng.uniform(0, 0.95)] = 0.0
+            if trial % 4 == 0 and len(s):
+                s[0, 1] = 0.0  # no neck: the joints' centre anchors
+        got = pose_distance(a, b, 0.05, 20.0)
+        assert got.shape == (len(a), len(b))
+        np.testing.assert_allclose(got, reference_pose_distance(a, b, 0.05, 20.0), rtol=1e-5,
+                                   atol=1e-7)
+
+
+def test_a_nan_joint_is_ignored_not_poisoning_the_match():
+    from har_ros.tracking import pose_distance
+
+    rng = np.random.default_rng(3)
+    a = rng.uniform(100, 300, (1, 18, 3)).astype(np.float32)
+    a[..., 2] = 0.9
+    b = a + np.float32(4.0)
+    b[..., 2] = 0.9
+    clean = pose_distance(a, b)
+    b[0, 7, :2] = np.nan
+    d = pose_distance(a, b)
+    assert np.isfinite(d).all() and abs(d[0, 0] - clean[0, 0]) < 0.05
