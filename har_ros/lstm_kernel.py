@@ -20,8 +20,6 @@ option and both shipped models.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
@@ -34,13 +32,6 @@ from har_ros.skeleton import NUM_JOINTS
 _JIT = {"nogil": True, "error_model": "numpy", "boundscheck": False,
         # FMA contraction and reassociation only: the inputs are finite by construction.
         "fastmath": {"contract", "reassoc", "nsz"}}
-
-
-@dataclass(frozen=True)
-class _Layer:
-    w_in_t: np.ndarray  # (inputs, 4H) float32: input weights, transposed
-    w_hh_t: np.ndarray  # (H, 4H) float32: recurrent weights, transposed
-    bias: np.ndarray  # (4H,) float32: b_ih + b_hh (+ folded standardisation)
 
 
 def _f32(t: torch.Tensor) -> np.ndarray:
@@ -61,34 +52,30 @@ class LSTMKernel:
         inv_std = 1.0 / sd["feature_std"]
         shift = sd["feature_mean"] * inv_std  # standardised x = x * inv_std - shift
         keep = np.ones(cfg.input_size, bool) if zero_channels is None else ~zero_channels
-        self.channels = np.flatnonzero(keep).astype(np.int64)
         keep_t = torch.from_numpy(keep)
 
         def fold(w: torch.Tensor, b: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
             return _f32((w * inv_std)[:, keep_t].T), _f32(b - w @ shift)
 
-        self.input_layer: tuple[np.ndarray, np.ndarray] | None = None
-        layers = []
+        # Optional input layer (empty arrays without one), then per LSTM layer: input weights
+        # (inputs, 4H) and recurrent weights (H, 4H), transposed, and b_ih + b_hh (4H,). The
+        # standardisation folds into the first layer that sees the features.
+        in_w_t, in_b = np.zeros((0, 0), np.float32), np.zeros(0, np.float32)
+        if cfg.input_layer:
+            in_w_t, in_b = fold(sd["input_layer.0.weight"], sd["input_layer.0.bias"])
+        w_in_ts, w_hh_ts, biases = [], [], []
         for i in range(cfg.num_layers):
-            w_ih, w_hh = sd[f"lstm.weight_ih_l{i}"], sd[f"lstm.weight_hh_l{i}"]
+            w_ih = sd[f"lstm.weight_ih_l{i}"]
             bias = sd[f"lstm.bias_ih_l{i}"] + sd[f"lstm.bias_hh_l{i}"]
-            if i == 0 and cfg.input_layer:
-                self.input_layer = fold(sd["input_layer.0.weight"], sd["input_layer.0.bias"])
-                w_in_t, b = _f32(w_ih.T), _f32(bias)
-            elif i == 0:
-                w_in_t, b = fold(w_ih, bias)
-            else:
-                w_in_t, b = _f32(w_ih.T), _f32(bias)
-            layers.append(_Layer(w_in_t, _f32(w_hh.T), b))
-        self.layers = layers
-        self.head_w_t = _f32(sd["head.weight"].T)
-        self.head_b = _f32(sd["head.bias"])
-        in_w_t, in_b = self.input_layer or (np.zeros((0, 0), np.float32),
-                                            np.zeros(0, np.float32))
+            w_in_t, b = (fold(w_ih, bias) if i == 0 and not cfg.input_layer
+                         else (_f32(w_ih.T), _f32(bias)))
+            w_in_ts.append(w_in_t)
+            w_hh_ts.append(_f32(sd[f"lstm.weight_hh_l{i}"].T))
+            biases.append(b)
         #: ``_forward``'s arguments after the features, built once (dispatch cost counts here)
-        self._args = (self.channels, in_w_t, in_b, tuple(la.w_in_t for la in layers),
-                      tuple(la.w_hh_t for la in layers), tuple(la.bias for la in layers),
-                      cfg.pool == "last", self.head_w_t, self.head_b)
+        self._args = (np.flatnonzero(keep).astype(np.int64), in_w_t, in_b, tuple(w_in_ts),
+                      tuple(w_hh_ts), tuple(biases), cfg.pool == "last",
+                      _f32(sd["head.weight"].T), _f32(sd["head.bias"]))
 
     def logits(self, feats: np.ndarray) -> np.ndarray:
         """(B, T, F) float32 features (before standardisation) -> (B, C) float32 logits."""
@@ -97,7 +84,7 @@ class LSTMKernel:
             # the loops do not check bounds: a wrong shape must never reach them
             raise InputError(f"features must be (B, T >= 1, {self.config.input_size}), "
                              f"got {x.shape}")
-        out = np.empty((x.shape[0], self.head_b.shape[0]), np.float32)
+        out = np.empty((x.shape[0], self.config.num_classes), np.float32)
         _forward(x, *self._args, out)
         return out
 
@@ -113,7 +100,7 @@ class LSTMKernel:
             raise InputError(f"{features.num_features} feature channels and joints "
                              f"{joints.shape} do not fit a model of {self.config.input_size} "
                              "inputs and 18 joints")
-        out = np.empty((w.shape[0], self.head_b.shape[0]), np.float32)
+        out = np.empty((w.shape[0], self.config.num_classes), np.float32)
         _classify(w, joints, *kernel_flags(features), features.num_features, *self._args, out)
         return out
 
@@ -206,7 +193,7 @@ def _forward(x, cols, in_w_t, in_b, w_in_ts, w_hh_ts, biases, pool_last, head_w_
 
 @njit(**_JIT)
 def _tanh(x):
-    """tanh for float32: clamped 13/6 rational approximation (as in Eigen), error < 1e-6."""
+    """tanh for float32: clamped 13/6 rational approximation (as in Eigen), error < 2e-6."""
     x = min(max(x, np.float32(-7.90531110763549805)), np.float32(7.90531110763549805))
     x2 = x * x
     p = x2 * np.float32(-2.76076847742355e-16) + np.float32(2.00018790482477e-13)
