@@ -93,7 +93,7 @@ def prominence(skeletons: np.ndarray) -> np.ndarray:
     xy = skeletons[..., :2]
     hi = np.where(present[..., None], xy, -np.inf).max(axis=1)
     lo = np.where(present[..., None], xy, np.inf).min(axis=1)
-    area = np.where(n >= 2, np.prod(np.where(n[:, None] >= 2, hi - lo, 0.0), axis=1), 0.0)
+    area = np.prod(np.maximum(hi - lo, 0.0), axis=1)  # 0 with one joint, -inf -> 0 with none
     conf = np.where(present, skeletons[..., 2], 0.0).sum(axis=1) / np.maximum(n, 1)
     return area * conf
 
