@@ -58,15 +58,31 @@ SUPPORTED_ENCODINGS: tuple[str, ...] = tuple(_ENCODINGS)
 
 
 # ---------------------------------------------------------------------------- stamps
-def stamp_to_ns(stamp: object) -> int:
-    """``builtin_interfaces/Time`` -> integer nanoseconds since the epoch of its clock."""
-    return int(stamp.sec) * 1_000_000_000 + int(stamp.nanosec)
+_MAX_STAMP_NS = 2**31 * 1_000_000_000  # builtin_interfaces/Time.sec is an int32
+
+
+def stamp_to_ns(stamp: object, *, allow_zero: bool = True) -> int:
+    """``builtin_interfaces/Time`` -> integer nanoseconds since the epoch of its clock.
+
+    Raises InputError for a stamp no clock produces: a negative ``sec``, a ``nanosec`` of a
+    second or more, and (with ``allow_zero=False``, for source stamps of images and
+    skeletons) the unset stamp 0.
+    """
+    sec, nanosec = int(stamp.sec), int(stamp.nanosec)
+    if sec < 0:
+        raise InputError(f"stamp sec = {sec} is negative: no source clock gives one")
+    if not 0 <= nanosec < 1_000_000_000:
+        raise InputError(f"stamp nanosec = {nanosec} is outside [0, 1e9)")
+    ns = sec * 1_000_000_000 + nanosec
+    if ns == 0 and not allow_zero:
+        raise InputError("stamp is zero (unset): the source must stamp its data")
+    return ns
 
 
 def ns_to_stamp(ns: int, types: MessageTypes) -> object:
     """Integer nanoseconds -> ``builtin_interfaces/Time`` (negative values are an error)."""
-    if ns < 0:
-        raise InputError(f"negative stamp {ns} ns cannot be a builtin_interfaces/Time")
+    if not 0 <= ns < _MAX_STAMP_NS:
+        raise InputError(f"stamp {ns} ns cannot be a builtin_interfaces/Time (int32 seconds)")
     return types.Time(sec=int(ns // 1_000_000_000), nanosec=int(ns % 1_000_000_000))
 
 
@@ -202,7 +218,7 @@ def msg_to_skeletons(msg: object) -> SkeletonFrame:
             raise InputError(f"skeleton {i} has {len(s.keypoints)} keypoints, expected 18")
         skels[i] = [(k.x, k.y, k.confidence) for k in s.keypoints]
     return SkeletonFrame(
-        stamp_ns=stamp_to_ns(msg.header.stamp),
+        stamp_ns=stamp_to_ns(msg.header.stamp, allow_zero=False),
         frame_id=msg.header.frame_id,
         camera_name=msg.camera_name,
         image_width=int(msg.image_width),

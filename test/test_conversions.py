@@ -112,6 +112,32 @@ def test_corrupt_and_unknown_compressed_raise(bgr):
         conv.compressed_to_bgr(CompressedImage(format="tiff"))
 
 
+@pytest.mark.parametrize("sec, nanosec", [(-1, 0), (5, 1_000_000_000), (2**31 - 1, 2**32 - 1)])
+def test_stamps_no_clock_gives_are_refused(sec, nanosec):
+    from builtin_interfaces.msg import Time
+
+    with pytest.raises(InputError):
+        conv.stamp_to_ns(Time(sec=sec, nanosec=nanosec))
+
+
+def test_zero_source_stamp_is_refused_but_zero_window_start_is_not():
+    from builtin_interfaces.msg import Time
+
+    assert conv.stamp_to_ns(Time()) == 0
+    with pytest.raises(InputError, match="zero"):
+        conv.stamp_to_ns(Time(), allow_zero=False)
+    with pytest.raises(InputError, match="zero"):
+        frame = _frame()
+        frame.stamp_ns = 0
+        conv.msg_to_skeletons(conv.skeletons_to_msg(frame))
+
+
+def test_stamp_beyond_int32_seconds_is_refused_not_wrapped():
+    assert conv.stamp_to_ns(conv.ns_to_stamp(2**31 * 10**9 - 1)) == 2**31 * 10**9 - 1
+    with pytest.raises(InputError):
+        conv.ns_to_stamp(2**31 * 10**9)
+
+
 def test_stamps_round_trip_exactly():
     for ns in (0, 1, 999_999_999, 1_700_000_000_123_456_789):
         assert conv.stamp_to_ns(conv.ns_to_stamp(ns)) == ns

@@ -102,13 +102,14 @@ class PoseNode(Node):
         for camera, msg in pending.items():
             try:
                 image = conv.image_to_bgr(msg)
+                stamp_ns = conv.stamp_to_ns(msg.header.stamp, allow_zero=False)
             except InputError as exc:
                 self.counters.inc("bad_messages")
                 self.get_logger().warning(
                     f"camera '{camera}': skipped a bad image: {exc}", throttle_duration_sec=2.0
                 )
                 continue
-            batch.append(CameraImage(camera, image, conv.stamp_to_ns(msg.header.stamp),
+            batch.append(CameraImage(camera, image, stamp_ns,
                                      msg.header.frame_id))
         if not batch:
             return
