@@ -27,6 +27,7 @@ from har_ros.model import LSTMClassifier, ModelConfig, seed_model_config
 from har_ros.resample import DEFAULT_MAX_GAP_S, frames_for, resample_sequence, sliding_windows
 from har_ros.resample import subsample as subsample_fps
 from har_ros.skeleton import JOINT_NAMES, NUM_JOINTS, joint_mask, keep_joints
+from har_ros.viewpoint import CameraRanges, render_random_views
 
 SPLITS = ("cross_subject", "cross_view", "official", "kfold", "random")
 BASELINES = ("", "seed", "seed_std", "seed_net")
@@ -74,6 +75,9 @@ class TrainConfig:
     features: dict = field(default_factory=dict)
     model: dict = field(default_factory=dict)
     augment: dict = field(default_factory=dict)
+    #: Render 3D clips through a new random virtual camera every epoch
+    #: (:class:`har_ros.viewpoint.CameraRanges` keys); empty = use the 2D skeletons as loaded.
+    virtual_cameras: dict = field(default_factory=dict)
     #: Class pairs exchanged when a window is mirrored (e.g. swipe_left <-> swipe_right).
     mirror_swap: dict = field(default_factory=dict)
     epochs: int = 80
@@ -147,6 +151,10 @@ class TrainConfig:
             return AugmentConfig(mirror=0, rotate_deg=0, scale=0, stretch=0, joint_dropout=0,
                                  frame_dropout=0, noise=0, speeds=(1.0,))
         return AugmentConfig.from_dict(self.augment)
+
+    def camera_ranges(self) -> CameraRanges | None:
+        """Virtual-camera ranges, or None when this config does not render 3D clips."""
+        return CameraRanges.from_dict(self.virtual_cameras) if self.virtual_cameras else None
 
     def model_config(self, input_size: int, num_classes: int) -> ModelConfig:
         """Network architecture for this input and class count."""
@@ -417,7 +425,15 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
         raise DataError("no joint is present in the training data")
     train_seqs, val_seqs = _only_joints(train_seqs, joints), _only_joints(val_seqs, joints)
     train_stride = frames_for(cfg.train_stride_s, cfg.rate_hz)
-    train_w = build_windows(train_seqs, cfg.rate_hz, wf, train_stride, acfg.speeds, cfg.max_gap_s)
+    ranges = cfg.camera_ranges()
+
+    def training_windows() -> WindowIndex:
+        seqs = train_seqs
+        if ranges is not None:  # a new random camera per clip (and per epoch)
+            seqs = _only_joints(render_random_views(train_seqs, ranges, classes, rng), joints)
+        return build_windows(seqs, cfg.rate_hz, wf, train_stride, acfg.speeds, cfg.max_gap_s)
+
+    train_w = training_windows()
     mcfg = cfg.model_config(fcfg.num_features, len(classes))
     model = LSTMClassifier(mcfg)
     sample = rng.choice(len(train_w), size=min(len(train_w), 4000), replace=False)
@@ -425,6 +441,10 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
     model.set_feature_stats(torch.from_numpy(mean), torch.from_numpy(std))
     val_feats = val_labels = None
     if val_seqs:
+        if ranges is not None:  # fixed random views, so validation measures view robustness
+            val_rng = np.random.default_rng(cfg.seed + 1)
+            val_seqs = _only_joints(render_random_views(val_seqs, ranges, classes, val_rng),
+                                    joints)
         val_w = build_windows(val_seqs, cfg.rate_hz, wf, cfg.stride_frames, (1.0,), cfg.max_gap_s)
         val_feats = torch.from_numpy(window_features(val_w.gather(np.arange(len(val_w))), fcfg))
         val_labels = torch.from_numpy(val_w.labels)
@@ -456,6 +476,8 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
                dynamic_ncols=True)
     for epoch in bar:
         model.train()
+        if ranges is not None and epoch > 1:
+            train_w = training_windows()
         idx = epoch_sample(train_w, cfg.max_windows_per_clip, rng)
         tot_loss, tot_ok, tot_n = 0.0, 0, 0
         for i in range(0, len(idx), cfg.batch_size):

@@ -45,6 +45,10 @@ def test_filters_and_untracked_joints(tmp_path):
     assert [s.clip_id for s in ds.sequences] == ["a2_s3_t2_skeleton"]
     assert ds.sequences[0].skeletons[1, NOSE].tolist() == [0, 0, 0]
     assert len(load_utd_mhad(tmp_path, actions=[2])) == 2
+    p3 = ds.sequences[0].points3d  # the 3D joints for virtual cameras: same mapping, metres
+    assert np.isnan(p3[1, NOSE]).all() and np.isnan(p3[:, [L_EYE, R_EAR]]).all()
+    np.testing.assert_allclose(p3[:, L_SHOULDER], d[4].T, rtol=1e-6)
+    np.testing.assert_allclose(p3[0, NOSE], d[0, :, 0], rtol=1e-6)
 
 
 def test_bad_files(tmp_path):

@@ -19,6 +19,9 @@ class SkeletonSequence:
     ``stamps_s``: (T,) float64 seconds, strictly increasing (frame times).
     ``label``: class index (int) of the whole clip, or (T,) int per-frame class indices
     (-1 = unlabelled frame).
+    ``points3d``: optional (T, 18, 3) float32 joints in metres (NaN = missing) in the body
+    frame of :mod:`har_ros.viewpoint`, for datasets recorded in 3D; training renders them
+    through virtual cameras when its config asks for it.
     """
 
     skeletons: np.ndarray
@@ -27,6 +30,7 @@ class SkeletonSequence:
     subject: str = "unknown"
     camera: str = "unknown"
     clip_id: str = ""
+    points3d: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         sk = np.asarray(self.skeletons, dtype=np.float32)
@@ -44,6 +48,11 @@ class SkeletonSequence:
             self.label = lab
         else:
             self.label = int(self.label)
+        if self.points3d is not None:
+            p3 = np.asarray(self.points3d, dtype=np.float32)
+            if p3.shape != sk.shape:
+                raise DataError(f"{self.clip_id}: points3d must be {sk.shape}, got {p3.shape}")
+            self.points3d = p3
         self.skeletons, self.stamps_s = sk, st
 
     @property

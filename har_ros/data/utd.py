@@ -77,13 +77,26 @@ def kinect_to_coco(d_skel: np.ndarray) -> np.ndarray:
     return sk.astype(np.float32)
 
 
+def kinect_to_coco_3d(d_skel: np.ndarray) -> np.ndarray:
+    """(20, 3, T) Kinect metres -> (T, 18, 3) float32 COCO-18 joints in metres, in the Kinect
+    frame (the body frame of :mod:`har_ros.viewpoint`); missing joints are NaN."""
+    xyz = np.transpose(np.asarray(d_skel, dtype=np.float64), (2, 0, 1))
+    out = np.full((xyz.shape[0], NUM_JOINTS, 3), np.nan)
+    for k, c in KINECT_TO_COCO:
+        p = xyz[:, k]
+        ok = np.isfinite(p).all(axis=1) & (np.abs(p).sum(axis=1) > 0)
+        out[ok, c] = p[ok]
+    return out.astype(np.float32)
+
+
 def load_utd_mhad(root: str | Path, subjects: list[int] | None = None,
                   actions: list[int] | None = None, trials: list[int] | None = None
                   ) -> SkeletonDataset:
     """Load ``root/*_skeleton.mat`` (``root`` = ``.../utd_mhad/skeleton`` or its parent).
 
     ``subjects``, ``actions`` (1-based, as in the file names) and ``trials`` filter the files.
-    ``subject`` of each sequence is ``s<k>``; ``camera`` is ``kinect``.
+    ``subject`` of each sequence is ``s<k>``; ``camera`` is ``kinect``. Each sequence also
+    carries its 3D joints (``points3d``) for virtual-camera rendering.
     """
     import scipy.io
 
@@ -112,5 +125,6 @@ def load_utd_mhad(root: str | Path, subjects: list[int] | None = None,
             raise DataError(f"{path}: d_skel must be 20 x 3 x T, got {d.shape}")
         sk = kinect_to_coco(d)
         seqs.append(SkeletonSequence(sk, uniform_stamps(sk.shape[0], UTD_FPS), a - 1,
-                                     subject=f"s{s}", camera="kinect", clip_id=path.stem))
+                                     subject=f"s{s}", camera="kinect", clip_id=path.stem,
+                                     points3d=kinect_to_coco_3d(d)))
     return SkeletonDataset("utd_mhad", list(UTD_CLASSES), UTD_FPS, seqs)

@@ -1,0 +1,249 @@
+"""Virtual pinhole cameras around 3D skeletons: training data seen from any viewpoint.
+
+3D joints are in a *body frame* that follows the Kinect convention of UTD-MHAD (metres):
+x grows to the sensor's left, y up, z away from the sensor, the person facing -z (towards
+where the Kinect stood). A :class:`VirtualCamera` sits on a sphere around the clip's body
+centre and looks at it:
+
+- ``azimuth_deg`` 0 is in front of the person (the Kinect's own view), 90 on the person's
+  right side, 180 behind, -90 on the left;
+- ``elevation_deg`` 0 is at the body centre's height looking level, 70 is a ceiling camera
+  looking down at 70 degrees;
+- ``distance_m`` from the body centre, ``focal_px`` for a ``width`` x ``height`` image with the
+  principal point at its centre, ``roll_deg`` about the optical axis.
+
+Projection is perspective: ``u = cx + f X/Z``, ``v = cy - f Y/Z`` in the camera frame (X right,
+Y up, Z forward). Joints behind or too close to the camera, outside the image (beyond
+``margin`` of its size) or missing in 3D come out missing (x = y = confidence = 0), as a real
+detector would not see them.
+
+:func:`add_travel` makes a body walk or jog along its facing direction (UTD-MHAD's people do
+locomotion on the spot), so models see people crossing a view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+
+from har_ros.data.common import SkeletonSequence
+from har_ros.errors import ConfigError, DataError
+from har_ros.skeleton import L_HIP, L_SHOULDER, NUM_JOINTS, R_HIP, R_SHOULDER
+
+_UP = np.array([0.0, 1.0, 0.0])
+#: Nearest depth (m) at which a joint in front of the camera is still projected.
+MIN_DEPTH_M = 0.3
+
+
+@dataclass(frozen=True)
+class VirtualCamera:
+    """One camera placement relative to a clip's body centre (degrees, metres, pixels)."""
+
+    azimuth_deg: float = 0.0
+    elevation_deg: float = 0.0
+    distance_m: float = 4.0
+    focal_px: float = 525.0
+    roll_deg: float = 0.0
+    width: int = 640
+    height: int = 480
+
+    def rotation(self) -> np.ndarray:
+        """(3, 3) rows = camera X (image right), Y (image up), Z (optical axis) in the body frame."""
+        az, el = np.deg2rad(self.azimuth_deg), np.deg2rad(self.elevation_deg)
+        to_cam = np.array([np.sin(az) * np.cos(el), np.sin(el), -np.cos(az) * np.cos(el)])
+        forward = -to_cam
+        right = np.cross(forward, _UP)
+        norm = np.linalg.norm(right)
+        right = right / norm if norm > 1e-9 else np.array([-np.cos(az), 0.0, -np.sin(az)])
+        up = np.cross(right, forward)
+        r = np.deg2rad(self.roll_deg)
+        right, up = (np.cos(r) * right + np.sin(r) * up, -np.sin(r) * right + np.cos(r) * up)
+        return np.stack([right, up, forward])
+
+    def position(self, centre: np.ndarray) -> np.ndarray:
+        """Camera centre in the body frame (m) for a body centre ``centre`` (3,)."""
+        return np.asarray(centre, float) - self.distance_m * self.rotation()[2]
+
+
+@dataclass(frozen=True)
+class CameraRanges:
+    """Where random training cameras may be (uniform in each range; a cell that knows its
+    camera poses narrows them). Degrees, metres, pixels."""
+
+    azimuth_deg: tuple[float, float] = (-180.0, 180.0)
+    elevation_deg: tuple[float, float] = (0.0, 70.0)
+    distance_m: tuple[float, float] = (2.5, 7.0)
+    focal_px: tuple[float, float] = (450.0, 650.0)
+    roll_deg: float = 5.0             # +/- about the optical axis
+    aim_jitter_m: float = 0.3         # the camera aims this far (uniform box) off the centre
+    width: int = 640
+    height: int = 480
+    #: locomotion classes -> [min, max] speed (m/s) of travel along the facing direction
+    travel: dict | None = None
+    travel_prob: float = 0.8          # probability a locomotion clip travels (else on the spot)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CameraRanges:
+        """Build from a (YAML) mapping; unknown keys or bad ranges raise ConfigError."""
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown virtual_cameras option(s): {', '.join(sorted(unknown))}")
+        d = dict(data)
+        for key in ("azimuth_deg", "elevation_deg", "distance_m", "focal_px"):
+            if key in d:
+                d[key] = tuple(float(v) for v in d[key])
+        if d.get("travel") is not None:
+            d["travel"] = {str(k): [float(v) for v in r] for k, r in d["travel"].items()}
+        return cls(**d).validate()
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable form."""
+        d = asdict(self)
+        for key in ("azimuth_deg", "elevation_deg", "distance_m", "focal_px"):
+            d[key] = list(d[key])
+        return d
+
+    def validate(self) -> CameraRanges:
+        def span(name: str, lo_ok: float, hi_ok: float) -> None:
+            lo, hi = getattr(self, name)
+            if not (np.isfinite(lo) and np.isfinite(hi) and lo_ok <= lo <= hi <= hi_ok):
+                raise ConfigError(f"virtual_cameras.{name} = [{lo}, {hi}]: need "
+                                  f"{lo_ok} <= min <= max <= {hi_ok}")
+
+        span("azimuth_deg", -360.0, 360.0)
+        span("elevation_deg", -30.0, 89.0)
+        span("distance_m", 0.5, 100.0)
+        span("focal_px", 50.0, 10000.0)
+        if not 0 <= self.roll_deg <= 45 or not 0 <= self.aim_jitter_m <= 5:
+            raise ConfigError("virtual_cameras: roll_deg must be in [0, 45], aim_jitter_m in "
+                              "[0, 5]")
+        if not (16 <= self.width <= 16384 and 16 <= self.height <= 16384):
+            raise ConfigError("virtual_cameras: width and height must be in [16, 16384] px")
+        if not 0 <= self.travel_prob <= 1:
+            raise ConfigError("virtual_cameras.travel_prob must be in [0, 1]")
+        for name, r in (self.travel or {}).items():
+            if len(r) != 2 or not 0 <= r[0] <= r[1] <= 10:
+                raise ConfigError(f"virtual_cameras.travel.{name} = {r}: give [min, max] m/s "
+                                  "within [0, 10]")
+        return self
+
+    def sample(self, rng: np.random.Generator) -> tuple[VirtualCamera, np.ndarray]:
+        """One random camera and its aim offset (3,) in metres."""
+        cam = VirtualCamera(
+            azimuth_deg=float(rng.uniform(*self.azimuth_deg)),
+            elevation_deg=float(rng.uniform(*self.elevation_deg)),
+            distance_m=float(rng.uniform(*self.distance_m)),
+            focal_px=float(rng.uniform(*self.focal_px)),
+            roll_deg=float(rng.uniform(-self.roll_deg, self.roll_deg)),
+            width=self.width, height=self.height,
+        )
+        return cam, rng.uniform(-self.aim_jitter_m, self.aim_jitter_m, 3)
+
+
+def body_centre(points: np.ndarray) -> np.ndarray:
+    """(T, J, 3) metres (NaN = missing) -> (3,) mean of every present joint over the clip."""
+    p = np.asarray(points, float).reshape(-1, 3)
+    ok = np.isfinite(p).all(axis=1)
+    if not ok.any():
+        raise DataError("no 3D joint is present in the clip")
+    return p[ok].mean(axis=0)
+
+
+def facing_direction(points: np.ndarray) -> np.ndarray:
+    """(T, 18, 3) -> (3,) horizontal unit vector the body faces (from its hip and shoulder
+    lines, averaged over the clip); -z (towards the Kinect) when neither is present."""
+    across = []
+    for left, right in ((L_HIP, R_HIP), (L_SHOULDER, R_SHOULDER)):
+        d = points[:, left] - points[:, right]
+        across.append(d[np.isfinite(d).all(axis=1)])
+    d = np.concatenate(across)
+    if len(d) == 0:
+        return np.array([0.0, 0.0, -1.0])
+    v = np.cross(d.mean(axis=0), _UP)  # left-minus-right x up = forward
+    v[1] = 0.0
+    n = np.linalg.norm(v)
+    return v / n if n > 1e-9 else np.array([0.0, 0.0, -1.0])
+
+
+def add_travel(points: np.ndarray, stamps_s: np.ndarray, speed_mps: float) -> np.ndarray:
+    """The body moved along its facing direction at ``speed_mps``, centred on the clip's
+    middle instant (so the body centre stays where it was at mid-clip). Returns a copy."""
+    t = np.asarray(stamps_s, float)
+    shift = (t - 0.5 * (t[0] + t[-1]))[:, None] * speed_mps * facing_direction(points)[None]
+    return np.asarray(points, float) + shift[:, None, :]
+
+
+def project(points: np.ndarray, camera: VirtualCamera, centre: np.ndarray,
+            margin: float = 0.1) -> np.ndarray:
+    """(T, 18, 3) body-frame metres (NaN = missing) -> (T, 18, 3) float32 pixels + confidence
+    seen by ``camera`` placed around ``centre`` (3,); see the module docstring."""
+    p = np.asarray(points, float)
+    if p.ndim != 3 or p.shape[1:] != (NUM_JOINTS, 3):
+        raise DataError(f"3D skeletons must be (T, 18, 3), got {p.shape}")
+    rot = camera.rotation()
+    cam = (p - camera.position(centre)) @ rot.T  # (T, 18, 3): X right, Y up, Z forward
+    z = cam[..., 2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = camera.width / 2 + camera.focal_px * cam[..., 0] / z
+        v = camera.height / 2 - camera.focal_px * cam[..., 1] / z
+    mx, my = margin * camera.width, margin * camera.height
+    ok = (np.isfinite(cam).all(axis=-1) & (z > MIN_DEPTH_M)
+          & (u >= -mx) & (u <= camera.width + mx) & (v >= -my) & (v <= camera.height + my))
+    out = np.zeros(p.shape, dtype=np.float32)
+    out[..., 0] = np.where(ok, u, 0.0)
+    out[..., 1] = np.where(ok, v, 0.0)
+    out[..., 2] = ok
+    return out
+
+
+def render(points: np.ndarray, stamps_s: np.ndarray, camera: VirtualCamera,
+           aim_offset: np.ndarray | None = None, speed_mps: float = 0.0) -> np.ndarray:
+    """A clip's 3D joints seen by ``camera`` around its body centre (+ ``aim_offset``), the
+    body travelling at ``speed_mps`` along its facing direction (0 = on the spot).
+
+    With travel, the camera stands back far enough that the walked path stays in front of it
+    (distance at least half the path plus 1.5 m)."""
+    p = np.asarray(points, float)
+    if speed_mps > 0:
+        p = add_travel(p, stamps_s, speed_mps)
+        half_path = 0.5 * speed_mps * float(stamps_s[-1] - stamps_s[0])
+        if camera.distance_m < half_path + 1.5:
+            camera = VirtualCamera(**{**asdict(camera), "distance_m": half_path + 1.5})
+    centre = body_centre(p)
+    if aim_offset is not None:
+        centre = centre + np.asarray(aim_offset, float)
+    return project(p, camera, centre)
+
+
+def render_sequence(seq: SkeletonSequence, camera: VirtualCamera,
+                    aim_offset: np.ndarray | None = None, speed_mps: float = 0.0
+                    ) -> SkeletonSequence:
+    """A 3D sequence (``points3d`` set) as seen by ``camera``: same stamps, label, subject and
+    clip id; ``camera`` names the placement."""
+    if seq.points3d is None:
+        raise DataError(f"{seq.clip_id}: no 3D joints to render (points3d is None)")
+    sk = render(seq.points3d, seq.stamps_s, camera, aim_offset, speed_mps)
+    name = f"virtual_az{camera.azimuth_deg:g}_el{camera.elevation_deg:g}"
+    return SkeletonSequence(sk, seq.stamps_s, seq.label, seq.subject, name, seq.clip_id)
+
+
+def render_random_views(seqs: list[SkeletonSequence], ranges: CameraRanges,
+                        classes: list[str], rng: np.random.Generator
+                        ) -> list[SkeletonSequence]:
+    """Every 3D sequence through its own random camera from ``ranges`` (clips of a
+    ``ranges.travel`` class travel with probability ``travel_prob``); sequences without 3D
+    joints are returned unchanged."""
+    travel = ranges.travel or {}
+    out = []
+    for seq in seqs:
+        if seq.points3d is None:
+            out.append(seq)
+            continue
+        cam, aim = ranges.sample(rng)
+        speed = 0.0
+        name = classes[seq.label] if isinstance(seq.label, int) else ""
+        if name in travel and rng.random() < ranges.travel_prob:
+            speed = float(rng.uniform(*travel[name]))
+        out.append(render_sequence(seq, cam, aim, speed))
+    return out
