@@ -23,7 +23,7 @@ import numpy as np
 from har_ros import seg_metrics as sm
 from har_ros.bags import typestore as ts
 from har_ros.bags.labels import Labels
-from har_ros.bags.reader import BagReader, decode_image, decode_skeletons, header_stamp_ns
+from har_ros.bags.reader import BadMessage, BagReader, SkipCount, read_image, read_skeletons
 from har_ros.errors import DataError
 from har_ros.frames import ActionDecision, SkeletonFrame
 
@@ -70,6 +70,7 @@ class Trace:
     operator: list[Event] = field(default_factory=list)
     frames_in: int = 0
     wall_s: float = 0.0
+    skipped: SkipCount = field(default_factory=SkipCount)
 
     @property
     def span_s(self) -> float:
@@ -106,10 +107,13 @@ def pick_topics(bag: BagReader, topics: Sequence[str] | None = None) -> list[str
     return chosen
 
 
-def bag_frames(bag: BagReader, topics: Sequence[str], pose_config=None, progress: bool = True
-               ) -> Iterator[SkeletonFrame]:
+def bag_frames(bag: BagReader, topics: Sequence[str], pose_config=None, progress: bool = True,
+               skipped: SkipCount | None = None) -> Iterator[SkeletonFrame]:
     """Skeleton frames from a bag, in bag order: decoded SkeletonArrays, or images through a
-    :class:`PosePipeline` (``pose_config``: a PoseNodeConfig; cameras are set from topics)."""
+    :class:`PosePipeline` (``pose_config``: a PoseNodeConfig; cameras are set from topics).
+
+    A message that cannot be used (see :class:`BadMessage`) is skipped and counted in
+    ``skipped``, as the nodes skip and count a bad message."""
     from tqdm import tqdm
 
     cams = {t: camera_of(t) for t in topics}
@@ -125,22 +129,24 @@ def bag_frames(bag: BagReader, topics: Sequence[str], pose_config=None, progress
                       image_topics=[])
         pose = PosePipeline(cfg)
     total = sum(bag.topics[t].count for t in topics)
+    skipped = skipped if skipped is not None else SkipCount()
     try:
         for m in tqdm(bag.messages(topics), total=total, disable=not progress, unit="frame",
                       desc="images -> pose -> actions" if images else "skeletons -> actions"):
-            msg = bag.deserialize(m)
+            skipped.read += 1
+            try:
+                if pose is None:
+                    frame = read_skeletons(bag, m)
+                else:
+                    image, stamp, frame_id = read_image(bag, m)
+            except BadMessage as exc:
+                skipped.add(exc)
+                continue
             if pose is None:
-                frame = decode_skeletons(msg)
                 frame.camera_name = cams[m.topic]
                 yield frame
                 continue
-            try:
-                image = decode_image(msg)
-            except DataError as exc:
-                raise DataError(f"bag {bag.path}, topic {m.topic}: {exc}") from exc
-            stamp = header_stamp_ns(msg)
-            item = CameraImage(cams[m.topic], image, stamp, msg.header.frame_id)
-            yield pose.process([item])[0]
+            yield pose.process([CameraImage(cams[m.topic], image, stamp, frame_id)])[0]
     finally:
         if pose is not None:
             pose.close()
@@ -176,7 +182,10 @@ def evaluate_offline(bag_path: str | Path, topics: Sequence[str] | None = None,
         chosen = pick_topics(bag, topics)
         cfg = replace(action_config or ActionNodeConfig(),
                       cameras=[camera_of(t) for t in chosen])
-        trace = run_offline(bag_frames(bag, chosen, pose_config, progress), cfg, classifier)
+        skipped = SkipCount()
+        trace = run_offline(bag_frames(bag, chosen, pose_config, progress, skipped), cfg,
+                            classifier)
+        trace.skipped = skipped
     return trace, chosen
 
 
@@ -291,7 +300,8 @@ def score_trace(trace: Trace, labels: Labels, topics: Sequence[str] = ()) -> dic
     Labels are checked against the model's classes and the bag's time span first.
     """
     if not trace.instants:
-        raise DataError("no input frames were evaluated")
+        why = f" ({trace.skipped.summary()})" if trace.skipped.skipped else ""
+        raise DataError(f"no input frames were evaluated{why}")
     labels.check_classes(trace.classes)
     origin = labels.origin_ns if labels.origin_ns is not None else trace.first_stamp_ns
     span = (max(s for s, _, _ in trace.instants) - origin) * 1e-9
@@ -300,6 +310,7 @@ def score_trace(trace: Trace, labels: Labels, topics: Sequence[str] = ()) -> dic
         "classes": trace.classes, "topics": list(topics), "origin_ns": int(origin),
         "frames": trace.frames_in, "span_s": trace.span_s, "wall_s": trace.wall_s,
         "x_real_time": trace.span_s / trace.wall_s if trace.wall_s > 0 else None,
+        "skipped_messages": trace.skipped.as_dict(),
     }
     # operator level: each distinct frame stamp, truth from intervals without a track
     stamps = sorted({s for s, _, _ in trace.instants})

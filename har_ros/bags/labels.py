@@ -172,12 +172,33 @@ def parse_labels(text: str, path: str | Path = "<labels>") -> Labels:
     return Labels(path, intervals, version, classes, origin, str(data.get("description", "")))
 
 
+def read_text_file(path: Path) -> str:
+    """The UTF-8 text of a labels file (a UTF-8 byte-order mark is allowed); DataError naming
+    the file when it is binary (a NUL byte), in another encoding, or unreadable."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"labels file {path} cannot be read: {exc.strerror or exc}") from exc
+    hint = ""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        hint = " (it starts with a UTF-16 byte-order mark: save it as UTF-8)"
+    elif b"\x00" in data:
+        hint = " (it holds NUL bytes: a binary file, or UTF-16/32 text)"
+    if not hint:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            hint = f" (byte {exc.start} is not UTF-8)"
+    raise DataError(f"labels file {path} is not a UTF-8 text YAML file{hint}; write the labels "
+                    "as YAML text (docs/labels_format.md)")
+
+
 def load_labels(path: str | Path) -> Labels:
     """Read a labels file (see :func:`parse_labels`)."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"labels file {path} does not exist")
-    return parse_labels(path.read_text(encoding="utf-8"), path)
+    return parse_labels(read_text_file(path), path)
 
 
 def dump_labels(intervals: Iterable[Interval], classes: list[str] | None = None,

@@ -7,12 +7,15 @@
 Timestamps are integer nanoseconds: ``BagMessage.log_ns`` is when the recorder received the
 message; header stamps (acquisition times) are inside the message. Truncated or corrupt
 files raise DataError with the number of messages read so far, so a caller can keep them.
+One bad message inside a good file (truncated CDR, undecodable image, impossible stamp) is a
+:class:`BadMessage`: the bag tools skip it and count it in a :class:`SkipCount`.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -220,3 +223,101 @@ def header_stamp_ns(msg: object) -> int | None:
     """The message's ``header.stamp`` in ns, or None when it has no header."""
     header = getattr(msg, "header", None)
     return stamp_ns(header.stamp) if header is not None else None
+
+
+# ---------------------------------------------------------------------------- bad messages
+BAD_CDR = "bad CDR"
+BAD_STAMP = "bad stamp"
+BAD_IMAGE = "bad image"
+BAD_SKELETONS = "bad skeletons"
+BAD_ACTION = "bad action"
+
+
+class BadMessage(InputError):
+    """One message of a bag cannot be used; ``cause`` is one of the ``BAD_*`` names."""
+
+    def __init__(self, cause: str, m: BagMessage, detail: str) -> None:
+        super().__init__(f"{cause}: {m.msgtype} on {m.topic} received at {m.log_ns} ns: "
+                         f"{detail}")
+        self.cause = cause
+
+
+@dataclass
+class SkipCount:
+    """Messages a bag tool read and skipped, by cause, with the first reason of each cause.
+
+    ``read`` counts every message looked at (skipped ones included)."""
+
+    read: int = 0
+    causes: Counter = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.causes.values())
+
+    def add(self, exc: BadMessage) -> None:
+        """Count one skipped message (``read`` is counted by the caller)."""
+        self.causes[exc.cause] += 1
+        self.examples.setdefault(exc.cause, str(exc))
+
+    def summary(self) -> str:
+        """E.g. 'skipped 3 of 795 messages: 2 bad image, 1 bad stamp'."""
+        if not self.skipped:
+            return f"skipped 0 of {self.read} messages"
+        parts = ", ".join(f"{n} {cause}" for cause, n in
+                          sorted(self.causes.items(), key=lambda item: (-item[1], item[0])))
+        return f"skipped {self.skipped} of {self.read} messages: {parts}"
+
+    def as_dict(self) -> dict:
+        """For report files: counts by cause and the first reason of each."""
+        return {"read": self.read, "skipped": self.skipped, "by_cause": dict(self.causes),
+                "first_reason": dict(self.examples), "summary": self.summary()}
+
+
+def _deserialize(bag: BagReader, m: BagMessage) -> object:
+    try:
+        return bag.deserialize(m)
+    except DataError as exc:
+        raise BadMessage(BAD_CDR, m, str(exc.__cause__ or exc)) from exc
+
+
+def _source_stamp(msg: object, m: BagMessage) -> int:
+    try:
+        return conv.stamp_to_ns(msg.header.stamp, allow_zero=False)
+    except InputError as exc:
+        raise BadMessage(BAD_STAMP, m, str(exc)) from exc
+
+
+def read_image(bag: BagReader, m: BagMessage) -> tuple[np.ndarray, int, str]:
+    """An Image / CompressedImage message -> (BGR uint8 (H, W, 3), header stamp ns, frame_id);
+    BadMessage when it cannot be decoded or its stamp is impossible (zero included, as the
+    pose node refuses it)."""
+    msg = _deserialize(bag, m)
+    stamp = _source_stamp(msg, m)
+    try:
+        image = conv.image_to_bgr(msg)
+    except InputError as exc:
+        raise BadMessage(BAD_IMAGE, m, str(exc)) from exc
+    return image, stamp, msg.header.frame_id
+
+
+def read_skeletons(bag: BagReader, m: BagMessage):
+    """A SkeletonArray message -> :class:`SkeletonFrame`; BadMessage when it cannot be decoded,
+    its stamp is impossible (zero included, as the action node refuses it) or a skeleton is
+    malformed."""
+    msg = _deserialize(bag, m)
+    _source_stamp(msg, m)
+    try:
+        return conv.msg_to_skeletons(msg)
+    except InputError as exc:
+        raise BadMessage(BAD_SKELETONS, m, str(exc)) from exc
+
+
+def read_action(bag: BagReader, m: BagMessage):
+    """An ActionStamped message -> :class:`ActionDecision`; BadMessage when undecodable."""
+    msg = _deserialize(bag, m)
+    try:
+        return conv.msg_to_action(msg)
+    except InputError as exc:
+        raise BadMessage(BAD_ACTION, m, str(exc)) from exc

@@ -5,11 +5,14 @@ intervals (docs/labels_format.md) next to each bag.
 Each (topic, track id) of each bag becomes one :class:`SkeletonSequence`: stamps from the
 message headers (seconds since the labels' origin), skeletons (T, 18, 3) in pixels, per-frame
 class indices from the intervals (-1 where unlabelled or "unknown"). The subject is the bag's
-folder name unless given; the camera is the message's ``camera_name``.
+folder name unless given; the camera is the message's ``camera_name``. A message that cannot
+be used (truncated CDR, impossible stamp, malformed skeleton) is skipped, and each bag with
+skipped messages is reported as a warning on the ``har_ros.data.rosbag`` logger.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +33,7 @@ def load_rosbag_recordings(bag_paths: list[str | Path], labels_paths: list[str |
     Raises DataError naming the bag or labels file when something does not fit.
     """
     from har_ros.bags.labels import UNKNOWN, load_labels
-    from har_ros.bags.reader import BagReader, decode_skeletons
+    from har_ros.bags.reader import BadMessage, BagReader, SkipCount, read_skeletons
     from har_ros.bags.typestore import SKELETON_ARRAY
     from har_ros.data.recordings import load_label_map
 
@@ -58,13 +61,23 @@ def load_rosbag_recordings(bag_paths: list[str | Path], labels_paths: list[str |
                 raise DataError(f"{bag_path}: no SkeletonArray topic (record the pose node's "
                                 "'<camera>/skeletons')")
             bag.check_topics(chosen, [SKELETON_ARRAY])
+            skipped = SkipCount()
             for msg in bag.messages(chosen):
-                frame = decode_skeletons(bag.deserialize(msg))
+                skipped.read += 1
+                try:
+                    frame = read_skeletons(bag, msg)
+                except BadMessage as exc:
+                    skipped.add(exc)
+                    continue
                 for skel, tid in zip(frame.skeletons, frame.track_ids, strict=True):
                     per_track.setdefault((msg.topic, tid), []).append(
                         (frame.stamp_ns, skel, frame.camera_name))
+        if skipped.skipped:
+            logging.getLogger(__name__).warning("%s: %s (first: %s)", bag_path, skipped.summary(),
+                                                next(iter(skipped.examples.values())))
         if not per_track:
-            raise DataError(f"{bag_path}: the skeleton topics hold no tracked person")
+            raise DataError(f"{bag_path}: the skeleton topics hold no tracked person"
+                            + (f" ({skipped.summary()})" if skipped.skipped else ""))
         origin = lab.origin_ns if lab.origin_ns is not None else min(
             s for obs in per_track.values() for s, _, _ in obs)
         for (_topic, tid), obs in sorted(per_track.items()):

@@ -24,7 +24,8 @@ from har_ros.errors import DataError
 
 
 def message_class(msgtype: str, topic: str = "") -> type:
-    """The rclpy message class of ``pkg/msg/Name``; DataError naming the topic if absent."""
+    """The rclpy message class of ``pkg/msg/Name``; DataError (naming the topic when given)
+    if it is not installed here."""
     try:
         pkg, kind, name = msgtype.split("/")
         return getattr(importlib.import_module(f"{pkg}.{kind}"), name)
@@ -38,8 +39,11 @@ class BagRecorder(Node):
     """Subscribes to ``topics`` (absolute or relative names) and writes them to a new bag
     ``output`` (``storage`` sqlite3 or mcap); the bag is owned by the writer thread.
 
-    ``received`` counts messages per topic. An unknown message type raises DataError from
-    discovery (the constructor or the executor's spin).
+    ``received`` counts messages per topic. A topic that cannot be recorded (published with
+    several types, or a type without a Python message class here or unknown to the bag writer)
+    is logged once and listed in ``skipped`` (topic -> reason); the others keep recording. A
+    topic that gains a second type after it was subscribed keeps recording its first type and
+    is listed too.
     """
 
     def __init__(self, output: str, topics: Sequence[str], storage: str = "sqlite3",
@@ -54,6 +58,7 @@ class BagRecorder(Node):
         self.flush_period_s = flush_period_s
         self.received: dict[str, int] = {}
         self.subscribed: dict[str, str] = {}
+        self.skipped: dict[str, str] = {}
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._running = True
         self._write_error: BaseException | None = None
@@ -69,28 +74,52 @@ class BagRecorder(Node):
 
     # ------------------------------------------------------------------ discovery
     def missing_topics(self) -> list[str]:
-        """Requested topics not subscribed yet (no publisher seen)."""
-        return sorted(self.wanted - set(self.subscribed))
+        """Requested topics neither subscribed nor skipped yet (no publisher seen)."""
+        return sorted(self.wanted - set(self.subscribed) - set(self.skipped))
 
     def _discover(self) -> None:
         for topic, types in self.get_topic_names_and_types():
-            if topic in self.subscribed or not (self.all_topics or topic in self.wanted):
+            if topic in self.subscribed:
+                extra = sorted(set(types) - {self.subscribed[topic]})
+                if extra:
+                    self._skip(topic, f"partly recorded: also published as "
+                               f"{', '.join(extra)}; only {self.subscribed[topic]} is recorded")
+                continue
+            if topic in self.skipped or not (self.all_topics or topic in self.wanted):
                 continue
             if self.all_topics and topic in ("/rosout", "/parameter_events"):
                 continue
-            if len(types) != 1:
-                raise DataError(f"topic {topic!r} is published with several types {types}")
-            msgtype = types[0]
-            cls = message_class(msgtype, topic)
-            if not ts.known_type(msgtype):
-                raise DataError(f"topic {topic!r}: message type {msgtype!r} is not known to the "
-                                "bag writer (ROS 2 Kilted std types and har_ros/msg/* are)")
+            try:
+                msgtype, cls = self._recordable(types)
+            except DataError as exc:
+                self._skip(topic, f"not recorded: {exc}")
+                continue
             self._queue.put(("topic", topic, msgtype))
             self.create_subscription(cls, topic, lambda data, t=topic: self._on_message(t, data),
                                      self._qos_for(topic), raw=True)
             self.subscribed[topic] = msgtype
             self.received.setdefault(topic, 0)
             self.get_logger().info(f"recording {topic} ({msgtype})")
+
+    @staticmethod
+    def _recordable(types: Sequence[str]) -> tuple[str, type]:
+        """(type name, rclpy class) of a topic this recorder can write; DataError saying why
+        not otherwise."""
+        if len(types) != 1:
+            raise DataError(f"published with several types ({', '.join(types)}); a bag topic "
+                            "has one")
+        msgtype = types[0]
+        cls = message_class(msgtype)
+        if not ts.known_type(msgtype):
+            raise DataError(f"message type {msgtype!r} is not known to the bag writer (ROS 2 "
+                            "Kilted std messages and har_ros/msg/* are)")
+        return msgtype, cls
+
+    def _skip(self, topic: str, reason: str) -> None:
+        """Report a topic that is not (or not fully) recorded, once per topic."""
+        if topic not in self.skipped:
+            self.skipped[topic] = reason
+            self.get_logger().warning(f"{topic}: {reason}")
 
     def _qos_for(self, topic: str) -> QoSProfile:
         infos = self.get_publishers_info_by_topic(topic)

@@ -157,35 +157,45 @@ def online_trace(bag: str, topics: list[str], classes: list[str], run: dict):
     import numpy as np
 
     from har_ros.bag_eval import camera_of, trace_from_outputs
-    from har_ros.bags.reader import BagReader, decode_action, decode_skeletons
+    from har_ros.bags.reader import BadMessage, BagReader, SkipCount, read_action, read_skeletons
 
     cams = {t: camera_of(t) for t in topics}
     frames, actions, operator = [], [], []
     latency_ms = []
+    skipped = SkipCount()
     sent_wall = {stamp: wall for _, stamp, wall in run["published"]}
     with BagReader(run["output_bag"]) as out:
         for m in out.messages():
-            msg = out.deserialize(m)
-            if m.topic.endswith("/skeletons"):
-                f = decode_skeletons(msg)
-                f.camera_name = next((c for c in cams.values() if m.topic == f"/{c}/skeletons"),
-                                     f.camera_name)
-                frames.append(f)
-            elif m.topic == "/actions":
-                a = decode_action(msg)
-                actions.append(a)
-                if a.stamp_ns in sent_wall:
-                    latency_ms.append((m.log_ns - sent_wall[a.stamp_ns]) * 1e-6)
-            elif m.topic == "/action":
-                operator.append(decode_action(msg))
+            skipped.read += 1
+            try:
+                if m.topic.endswith("/skeletons"):
+                    f = read_skeletons(out, m)
+                    f.camera_name = next(
+                        (c for c in cams.values() if m.topic == f"/{c}/skeletons"), f.camera_name)
+                    frames.append(f)
+                elif m.topic == "/actions":
+                    a = read_action(out, m)
+                    actions.append(a)
+                    if a.stamp_ns in sent_wall:
+                        latency_ms.append((m.log_ns - sent_wall[a.stamp_ns]) * 1e-6)
+                elif m.topic == "/action":
+                    operator.append(read_action(out, m))
+            except BadMessage as exc:
+                skipped.add(exc)
     if not run["image_input"]:
         with BagReader(bag) as src:
             frames = []
             for m in src.messages(topics):
-                f = decode_skeletons(src.deserialize(m))
+                skipped.read += 1
+                try:
+                    f = read_skeletons(src, m)
+                except BadMessage as exc:
+                    skipped.add(exc)
+                    continue
                 f.camera_name = cams[m.topic]
                 frames.append(f)
     trace = trace_from_outputs(classes, frames, actions, operator, run.get("play_wall_s", 0.0))
+    trace.skipped = skipped
     lat = np.array(latency_ms) if latency_ms else None
     stats = {
         "decisions_per_track": len(actions), "operator_messages": len(operator),
@@ -241,7 +251,10 @@ def run(args: argparse.Namespace) -> int:
                                              progress=not args.no_progress)
     out = Path(args.out) if args.out else None
     print(f"offline: {trace.frames_in} frames, {trace.span_s:.1f} s of bag in "
-          f"{trace.wall_s:.1f} s = {report['x_real_time']:.1f}x real time")
+          f"{trace.wall_s:.1f} s = {report['x_real_time']:.1f}x real time; "
+          f"{trace.skipped.summary()}")
+    for reason in trace.skipped.examples.values():
+        print(f"  first skipped: {reason}")
     print("\n".join(_summary_lines(report)))
     full = {"offline": report}
     if out:
@@ -258,7 +271,8 @@ def run(args: argparse.Namespace) -> int:
         n_pub = sum(1 for _ in online["published"])
         full["difference"] = compare(report, on_report, trace, on_trace, n_pub)
         print(f"online: {n_pub} frames played, {on_trace.frames_in} reached the action node, "
-              f"latency p50 {stats['latency_ms_p50']} ms")
+              f"latency p50 {stats['latency_ms_p50']} ms; read back: "
+              f"{on_trace.skipped.summary()}")
         print("\n".join(_summary_lines(on_report)))
         if out:
             save_plots(on_trace, labels, on_report, out, "online")

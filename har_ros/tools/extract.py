@@ -7,6 +7,8 @@ bar, and writes into --out:
                              0,0 = joint missing), the seed's format
   <rec>_<track>_stamps.csv   frame_index,stamp_ns,time_s (time since the first frame)
   manifest.csv               recording,subject,camera,fps,keypoints (har_ros.data.recordings)
+  extract_report.json        (from a bag) frames, skeletons, tracks, and the messages skipped
+                             by cause (undecodable CDR or image, impossible stamp)
 
   har-ros extract --video exercise.avi --out extracted/   |   har-ros extract --bag run1 --out x/
 """
@@ -14,6 +16,7 @@ bar, and writes into --out:
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 
@@ -31,8 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true")
 
 
-def video_frames(path: str, camera: str, limit: int = 0, t0_ns: int = 0):
-    """(CameraImage, fps) pairs of a video: stamps t0 + i / fps (ns)."""
+#: Stamp of a video's first frame (ns): one second, because the nodes and bag tools refuse
+#: the unset stamp 0 as a source stamp.
+VIDEO_T0_NS = 1_000_000_000
+
+
+def video_frames(path: str, camera: str, limit: int = 0, t0_ns: int = VIDEO_T0_NS):
+    """CameraImage per frame of a video: stamps t0 + i / fps (ns)."""
     from har_ros.pose_pipeline import CameraImage
     from har_ros.video_source import VideoSource
 
@@ -42,18 +50,24 @@ def video_frames(path: str, camera: str, limit: int = 0, t0_ns: int = 0):
                           f"{camera}_optical")
 
 
-def bag_images(bag, topics, limit: int = 0):
-    """CameraImage per image message of ``topics`` (bag order)."""
+def bag_images(bag, topics, limit: int = 0, skipped=None):
+    """CameraImage per image message of ``topics`` (bag order); a message that cannot be used
+    is skipped and counted in ``skipped`` (a :class:`har_ros.bags.reader.SkipCount`)."""
     from har_ros.bag_eval import camera_of
-    from har_ros.bags.reader import decode_image, header_stamp_ns
+    from har_ros.bags.reader import BadMessage, SkipCount, read_image
     from har_ros.pose_pipeline import CameraImage
 
+    skipped = skipped if skipped is not None else SkipCount()
     for n, m in enumerate(bag.messages(topics)):
         if limit and n >= limit:
             return
-        msg = bag.deserialize(m)
-        yield CameraImage(camera_of(m.topic), decode_image(msg), header_stamp_ns(msg),
-                          msg.header.frame_id)
+        skipped.read += 1
+        try:
+            image, stamp, frame_id = read_image(bag, m)
+        except BadMessage as exc:
+            skipped.add(exc)
+            continue
+        yield CameraImage(camera_of(m.topic), image, stamp, frame_id)
 
 
 def write_csvs(out: Path, recording: str, frames, fps: float) -> list[dict]:
@@ -103,7 +117,11 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(f"{out / 'skeletons'} exists already; choose a new --out folder")
     out.mkdir(parents=True, exist_ok=True)
     reader = None
+    skipped = None
     if args.bag:
+        from har_ros.bags.reader import SkipCount
+
+        skipped = SkipCount()
         reader = BagReader(args.bag)
         topics = args.topics or reader.topics_of_type(ts.IMAGE_TYPES)
         if not topics:
@@ -111,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         reader.check_topics(topics, ts.IMAGE_TYPES)
         cams = [camera_of(t) for t in topics]
         total = sum(reader.topics[t].count for t in topics)
-        source = bag_images(reader, topics, args.limit)
+        source = bag_images(reader, topics, args.limit, skipped)
         recording = Path(args.bag).name
         fps = (total / len(topics)) / max(reader.duration_s, 1e-9)
     else:
@@ -141,4 +159,12 @@ def run(args: argparse.Namespace) -> int:
     rows = write_csvs(out, recording, frames, fps)
     people = sum(len(f.track_ids) for f in frames)
     print(f"extract: {len(frames)} frames, {people} skeletons, {len(rows)} tracks -> {out}")
+    if skipped is not None:
+        print(f"extract: {skipped.summary()}")
+        for reason in skipped.examples.values():
+            print(f"  first skipped: {reason}")
+        (out / "extract_report.json").write_text(
+            json.dumps({"frames": len(frames), "skeletons": people, "tracks": len(rows),
+                        "skipped_messages": skipped.as_dict()}, indent=1) + "\n",
+            encoding="utf-8")
     return 0

@@ -2,7 +2,9 @@
 
 Like 'ros2 bag record': subscribes as soon as each topic has a publisher, writes raw CDR with
 its receive time, stops after --duration seconds or on Ctrl-C, and always closes the bag so
-every message received stays readable. Prints messages per topic at the end, e.g.:
+every message received stays readable. A topic that cannot be recorded (published with two
+types, or a type this environment cannot write) is reported and skipped; the others keep
+recording. Prints messages per topic, and the topics not recorded, at the end, e.g.:
 
   har-ros record -o run1 --storage mcap /cam0/image_raw /cam0/skeletons /action
 """
@@ -61,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     node = None
     counts: dict[str, int] = {}
     missing: list[str] = []
+    skipped: dict[str, str] = {}
     try:
         node = BagRecorder(args.output, args.topics, args.storage, all_topics=args.all,
                            queue_depth=args.queue_depth)
@@ -73,8 +76,12 @@ def run(args: argparse.Namespace) -> int:
             while rclpy.ok():
                 executor.spin_once(timeout_sec=0.05)
                 if not announced and not args.all and not node.missing_topics():
-                    print(f"har-ros record: subscribed to all {len(args.topics)} topics",
-                          flush=True)
+                    n_sub = len(node.wanted & set(node.subscribed))
+                    if n_sub == len(node.wanted):
+                        print(f"har-ros record: subscribed to all {n_sub} topics", flush=True)
+                    else:
+                        print(f"har-ros record: subscribed to {n_sub} of {len(node.wanted)} "
+                              "topics", flush=True)
                     announced = True
                 if args.duration and time.monotonic() - t0 >= args.duration:
                     break
@@ -87,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         if node is not None:
             missing = node.missing_topics()
+            skipped = dict(node.skipped)
             counts = node.close()
             node.destroy_node()
         rclpy.try_shutdown()
@@ -97,4 +105,6 @@ def run(args: argparse.Namespace) -> int:
     for topic in missing:
         print(f"har-ros record: warning: {topic} never had a publisher (0 messages)",
               file=sys.stderr)
+    for topic, reason in skipped.items():
+        print(f"har-ros record: warning: {topic}: {reason}", file=sys.stderr)
     return 0

@@ -24,10 +24,30 @@ def standing_skeleton(cx: float, cy: float = 150.0, scale: float = 40.0) -> np.n
     return sk
 
 
+def spoil(msg: object, how: str) -> bytes:
+    """CDR bytes of a rosbags message with a header, spoilt ``how``: 'truncated' (the last
+    third of the bytes cut off), 'negative_stamp' (sec = -1) or 'zero_stamp' (unset)."""
+    from dataclasses import replace
+
+    from har_ros.bags.typestore import make_typestore
+
+    store = make_typestore()
+    if how == "truncated":
+        raw = store.serialize_cdr(msg, msg.__msgtype__)
+        return bytes(raw[: 2 * len(raw) // 3])
+    time_cls = store.types["builtin_interfaces/msg/Time"]
+    sec = {"negative_stamp": -1, "zero_stamp": 0}[how]
+    bad = replace(msg, header=replace(msg.header, stamp=time_cls(sec=sec, nanosec=0)))
+    return bytes(store.serialize_cdr(bad, bad.__msgtype__))
+
+
 def write_left_right_bag(path: Path, storage: str = "sqlite3", fps: float = 10.0,
                          left_s: float = 6.0, right_s: float = 6.0,
-                         topic: str = "/cam0/skeletons", track: str = "cam0/1") -> int:
-    """One person at x=100 px for ``left_s`` seconds, then at x=300 px; returns frames."""
+                         topic: str = "/cam0/skeletons", track: str = "cam0/1",
+                         bad: dict[int, str] | None = None) -> int:
+    """One person at x=100 px for ``left_s`` seconds, then at x=300 px; returns frames.
+
+    ``bad`` maps frame indices to a way to spoil that frame's message (see :func:`spoil`)."""
     n_left, n_right = int(left_s * fps), int(right_s * fps)
     with BagWriter(path, storage) as bag:
         for i in range(n_left + n_right):
@@ -36,7 +56,12 @@ def write_left_right_bag(path: Path, storage: str = "sqlite3", fps: float = 10.0
             frame = SkeletonFrame(stamp, "cam0_optical", "cam0", 400, 300, "synthetic",
                                   standing_skeleton(cx)[None], [track],
                                   np.ones(1, np.float32))
-            bag.write_message(topic, stamp + 1_000_000, skeleton_message(frame))
+            msg = skeleton_message(frame)
+            if bad and i in bad:
+                bag.add_topic(topic, msg.__msgtype__)
+                bag.write(topic, stamp + 1_000_000, spoil(msg, bad[i]))
+            else:
+                bag.write_message(topic, stamp + 1_000_000, msg)
     return n_left + n_right
 
 
