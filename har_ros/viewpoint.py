@@ -49,7 +49,7 @@ class VirtualCamera:
     height: int = 480
 
     def rotation(self) -> np.ndarray:
-        """(3, 3) rows = camera X (image right), Y (image up), Z (optical axis) in the body frame."""
+        """(3, 3): rows are camera X (image right), Y (up), Z (optical axis), body frame."""
         az, el = np.deg2rad(self.azimuth_deg), np.deg2rad(self.elevation_deg)
         to_cam = np.array([np.sin(az) * np.cos(el), np.sin(el), -np.cos(az) * np.cos(el)])
         forward = -to_cam
