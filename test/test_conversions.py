@@ -112,6 +112,8 @@ def test_corrupt_and_unknown_compressed_raise(bgr):
         conv.compressed_to_bgr(CompressedImage(format="tiff"))
 
 
+@pytest.mark.reliability("stamp sec=-1, nanosec=1e9, or sec=2^31-1 with nanosec=2^32-1",
+                         "InputError from the one stamp conversion (the nodes skip and count it)")
 @pytest.mark.parametrize("sec, nanosec", [(-1, 0), (5, 1_000_000_000), (2**31 - 1, 2**32 - 1)])
 def test_stamps_no_clock_gives_are_refused(sec, nanosec):
     from builtin_interfaces.msg import Time
@@ -120,6 +122,8 @@ def test_stamps_no_clock_gives_are_refused(sec, nanosec):
         conv.stamp_to_ns(Time(sec=sec, nanosec=nanosec))
 
 
+@pytest.mark.reliability("unset (zero) stamp on an image or SkeletonArray",
+                         "InputError (skipped and counted by the nodes and bag tools)")
 def test_zero_source_stamp_is_refused_but_zero_window_start_is_not():
     from builtin_interfaces.msg import Time
 
@@ -132,6 +136,8 @@ def test_zero_source_stamp_is_refused_but_zero_window_start_is_not():
         conv.msg_to_skeletons(conv.skeletons_to_msg(frame))
 
 
+@pytest.mark.reliability("a decision stamp beyond int32 seconds on the way out",
+                         "InputError, never a wrapped stamp")
 def test_stamp_beyond_int32_seconds_is_refused_not_wrapped():
     assert conv.stamp_to_ns(conv.ns_to_stamp(2**31 * 10**9 - 1)) == 2**31 * 10**9 - 1
     with pytest.raises(InputError):
