@@ -143,7 +143,9 @@ class ActionPipeline:
             w = self.windows.observe((camera, tid), stamp_s, skel, frame.stamp_ns, now_s)
             if w is not None:
                 ready.append(w)
-        self.windows.forget_stale(stamp_s, now_s)
+        # by stamp only against tracks of this camera (cameras' clocks may differ), by
+        # arrival for all
+        self.windows.forget_stale(stamp_s, now_s, same_clock=lambda key: key[0] == camera)
         live = self.windows.keys()
         for key in [k for k in self.smoothers if k not in live]:
             del self.smoothers[key]

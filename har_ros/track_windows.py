@@ -20,7 +20,7 @@ time. Each buffer holds at most one window of time, so memory is bounded.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -169,18 +169,20 @@ class TrackWindows:
         buf = self._buffers.get(key)
         return buf is not None and buf.last_classified_s == float("-inf")
 
-    def forget_stale(self, newest_stamp_s: float, now_s: float | None = None
-                     ) -> list[Hashable]:
+    def forget_stale(self, newest_stamp_s: float, now_s: float | None = None,
+                     same_clock: Callable[[Hashable], bool] | None = None) -> list[Hashable]:
         """Forget tracks whose newest stamp is more than ``forget_after_s`` behind
-        ``newest_stamp_s`` (source clock, s), or (given the node time ``now_s``, s) that got
-        no observation for more than ``forget_after_s`` of node time. A node clock that went
-        back (replay restarted with /clock) counts arrivals from the new now on."""
+        ``newest_stamp_s`` (source clock, s; only tracks for which ``same_clock(key)`` is true
+        when given, i.e. stamped by the same clock), or (given the node time ``now_s``, s)
+        that got no observation for more than ``forget_after_s`` of node time. A node clock
+        that went back (replay restarted with /clock) counts arrivals from the new now on."""
         limit = self.spec.forget_after_s
         gone = []
         for k, b in self._buffers.items():
             if now_s is not None and b.arrived_s is not None and b.arrived_s > now_s:
                 b.arrived_s = now_s
-            if (not b.stamps or newest_stamp_s - b.stamps[-1] > limit
+            by_stamp = same_clock is None or same_clock(k)
+            if (not b.stamps or (by_stamp and newest_stamp_s - b.stamps[-1] > limit)
                     or (now_s is not None and b.arrived_s is not None
                         and now_s - b.arrived_s > limit)):
                 gone.append(k)

@@ -151,3 +151,15 @@ def test_no_image_size_does_not_switch_the_plausibility_check_off(size):
     clean, rejected = sanitize_skeletons(s, *size)
     assert rejected == 3 and (clean[0, 1:4] == 0).all()
     assert (clean[0, 4:, 2] == pytest.approx(0.9)) and clean[0, 0, 2] == pytest.approx(0.9)
+
+
+@pytest.mark.reliability("two cameras whose clocks differ by 10 s",
+                         "each camera's tracks forgotten only by its own stamps")
+def test_forgetting_by_stamp_compares_only_tracks_of_the_same_clock():
+    tw = TrackWindows(SPEC)
+    tw.observe(("cam_b", "1"), 90.0, _skel(0), now_s=0.0)
+    tw.observe(("cam_a", "1"), 100.0, _skel(0), now_s=0.0)
+    tw.forget_stale(100.0, now_s=0.0, same_clock=lambda k: k[0] == "cam_a")
+    assert tw.keys() == {("cam_a", "1"), ("cam_b", "1")}
+    assert tw.forget_stale(104.0, now_s=0.1, same_clock=lambda k: k[0] == "cam_a") == [
+        ("cam_a", "1")]
