@@ -184,3 +184,25 @@ def test_empty_track_ids_are_never_published(classifier):
     assert ids == {"cam/1"}
     assert sim.count("bad_skeletons") == 2 * 3 * FPS
     assert sim.beats[-1][1].status == dec.OK
+
+
+@pytest.mark.parametrize("value", [0.0, -1.0, float("nan"), float("inf")])
+def test_max_future_s_must_be_finite_and_positive(value):
+    from har_ros.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="max_future_s"):
+        ActionNodeConfig(max_future_s=value).validate()
+
+
+def test_diagnostics_warn_on_rates_not_on_lifetime_counters():
+    from har_ros.ros import diagnostics as diag
+    from har_ros.ros.action_node import diagnostic_status
+
+    rates = diag.PeriodRates(("future_stamp", "internal_errors"), t0_s=0.0)
+    r = rates.update({"future_stamp": 30, "internal_errors": 0}, 1.0)
+    level, message = diagnostic_status(r)
+    assert level == diag.WARN and "ahead of the node clock" in message and "30.0/s" in message
+    r = rates.update({"future_stamp": 30, "internal_errors": 0}, 2.0)  # nothing new
+    assert diagnostic_status(r) == (diag.OK, "ok")
+    r = rates.update({"future_stamp": 30, "internal_errors": 2}, 3.0)
+    assert diagnostic_status(r)[0] == diag.ERROR
