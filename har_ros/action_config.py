@@ -6,6 +6,7 @@ what a deployment expects (0 = take the checkpoint's), and a conflict fails at s
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,10 +71,18 @@ class ActionNodeConfig:
     )
     gap_reset_s: float = field(
         default=1.0,
-        metadata=described("A track silent for longer than this restarts its window (s)."),
+        metadata=described("A track silent for longer than this, or whose stamps jump back by "
+                           "more than this (bag loop, clock reset), restarts its window (s)."),
     )
     forget_after_s: float = field(
-        default=3.0, metadata=described("Forget a track not seen for this long, by stamp (s).")
+        default=3.0, metadata=described("Forget a track not seen for this long, by stamp or by "
+                                        "arrival on the node clock (s).")
+    )
+    max_future_s: float = field(
+        default=1.0,
+        metadata=described("Refuse (and count) a SkeletonArray stamped more than this ahead of "
+                           "the node clock (s): a source clock that runs ahead must not hold a "
+                           "decision or block a track."),
     )
     min_window_fill: float = field(
         default=0.5,
@@ -134,6 +143,7 @@ class ActionNodeConfig:
             hysteresis=self.hysteresis,
             stale_after_s=self.stale_after_s,
             fusion_tolerance_s=self.fusion_tolerance_s,
+            gap_reset_s=self.gap_reset_s,
         )
 
     def region_for(self, index: int) -> tuple[float, float, float, float] | None:
@@ -159,4 +169,7 @@ class ActionNodeConfig:
             self.decision_config().validate()
         except ConfigError as exc:
             raise ConfigError(f"action node parameters: {exc}") from exc
+        if not (math.isfinite(self.max_future_s) and self.max_future_s > 0):
+            raise ConfigError(f"parameter 'max_future_s' = {self.max_future_s}: give a finite "
+                              "number of seconds > 0 (default 1.0)")
         return self

@@ -1,7 +1,8 @@
 """The action side of the pipeline without ROS: skeleton frames in, decisions out.
 
 Used by the action node (live), by offline bag evaluation and by benchmarks, so all of them
-run exactly the same windowing, features, model and decision code.
+run exactly the same windowing, features, model and decision code. Time policy (which clock
+judges what, and what an implausible stamp does): docs/time_policy.md.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import numpy as np
 from har_ros import decisions as dec
 from har_ros.action_config import ActionNodeConfig, resolve_model_path
 from har_ros.classifier import ActionClassifier
-from har_ros.errors import ConfigError
-from har_ros.frames import ActionDecision, SkeletonFrame, sanitize_skeletons
+from har_ros.conversions import msg_to_skeletons, stamp_to_ns
+from har_ros.errors import ConfigError, InputError
+from har_ros.frames import ActionDecision, SkeletonFrame, is_valid_track_id, sanitize_skeletons
 from har_ros.stats import Counters, RollingPercentiles
 from har_ros.track_windows import TrackWindows, WindowSpec
 
@@ -43,6 +45,12 @@ def window_spec(config: ActionNodeConfig, clf: ActionClassifier) -> WindowSpec:
     ).validate()
 
 
+#: Causes a whole SkeletonArray is refused for (diagnostics keys; rates decide WARN).
+REFUSAL_CAUSES = ("bad_stamp", "future_stamp", "bad_messages")
+#: First stamp (ns) a builtin_interfaces/Time cannot hold (int32 seconds).
+MAX_STAMP_NS = 2**31 * 1_000_000_000
+
+
 @dataclass
 class TrackDecision:
     """One per-track decision produced by a classified window."""
@@ -68,12 +76,48 @@ class ActionPipeline:
         self.windows = TrackWindows(window_spec(config, self.classifier))
         self.fusion = dec.OperatorFusion(config.decision_config())
         self.smoothers: dict[tuple[str, str], dec.Smoother] = {}
-        self.counters = Counters("frames_in", "windows_classified", "bad_messages",
-                                 "joints_rejected")
+        self.counters = Counters(*REFUSAL_CAUSES, "frames_in", "windows_classified",
+                                 "joints_rejected", "bad_skeletons")
         self.infer_ms = RollingPercentiles()
 
+    def process_message(self, msg: object, camera: str, now_s: float) -> list[TrackDecision]:
+        """One ``SkeletonArray`` (the message object, any ROS binding) received from ``camera``
+        at node time ``now_s`` (s): converted, checked and processed like :meth:`process`.
+
+        A refused message is counted by cause (``bad_stamp``: negative, zero or malformed
+        stamp; ``bad_messages``: other malformed content; ``future_stamp``) and raises
+        InputError saying why; the caller logs it and goes on.
+        """
+        try:
+            stamp_to_ns(msg.header.stamp, allow_zero=False)
+        except InputError:
+            self.counters.inc("bad_stamp")
+            raise
+        try:
+            frame = msg_to_skeletons(msg)
+        except InputError:
+            self.counters.inc("bad_messages")
+            raise
+        frame.camera_name = camera  # the subscription names the camera, whatever the sender says
+        return self.process(frame, now_s)
+
     def process(self, frame: SkeletonFrame, now_s: float) -> list[TrackDecision]:
-        """Add one camera frame (received at node time ``now_s``); return new decisions."""
+        """Add one camera frame (received at node time ``now_s``, s); return new decisions.
+
+        A frame whose stamp is not a plausible source stamp (not after 1970, beyond int32
+        seconds) is counted as ``bad_stamp``, one stamped more than ``max_future_s`` ahead of
+        ``now_s`` as ``future_stamp``; both raise InputError and touch no window or fusion
+        state. Skeletons with an empty track id are skipped and counted (``bad_skeletons``).
+        """
+        if not 0 < frame.stamp_ns < MAX_STAMP_NS:
+            self.counters.inc("bad_stamp")
+            raise InputError(f"stamp {frame.stamp_ns} ns is not a source acquisition stamp")
+        ahead_s = frame.stamp_ns * 1e-9 - now_s
+        if ahead_s > self.config.max_future_s:
+            self.counters.inc("future_stamp")
+            raise InputError(
+                f"stamp is {ahead_s:.3f} s ahead of the node clock (max_future_s = "
+                f"{self.config.max_future_s}): source clock ahead of this node's?")
         self.counters.inc("frames_in")
         camera = frame.camera_name
         index = self.config.cameras.index(camera) if camera in self.config.cameras else -1
@@ -82,15 +126,26 @@ class ActionPipeline:
                                                  frame.image_height)
         if rejected:
             self.counters.inc("joints_rejected", rejected)
-        operator = dec.select_operator(skeletons, frame.track_ids, region)
+        track_ids = list(frame.track_ids)
+        if len(skeletons) != len(track_ids):
+            self.counters.inc("bad_messages")
+            raise InputError(f"{len(skeletons)} skeletons but {len(track_ids)} track ids")
+        valid = [i for i, tid in enumerate(track_ids) if is_valid_track_id(tid)]
+        if len(valid) != len(track_ids):
+            self.counters.inc("bad_skeletons", len(track_ids) - len(valid))
+            skeletons = skeletons[valid]
+            track_ids = [track_ids[i] for i in valid]
+        operator = dec.select_operator(skeletons, track_ids, region)
         self.fusion.note_frame(camera, frame.stamp_ns, now_s, operator)
         stamp_s = frame.stamp_ns * 1e-9
         ready = []
-        for skel, tid in zip(skeletons, frame.track_ids, strict=True):
-            w = self.windows.observe((camera, tid), stamp_s, skel, frame.stamp_ns)
+        for skel, tid in zip(skeletons, track_ids, strict=True):
+            w = self.windows.observe((camera, tid), stamp_s, skel, frame.stamp_ns, now_s)
             if w is not None:
                 ready.append(w)
-        self.windows.forget_stale(stamp_s)
+        # by stamp only against tracks of this camera (cameras' clocks may differ), by
+        # arrival for all
+        self.windows.forget_stale(stamp_s, now_s, same_clock=lambda key: key[0] == camera)
         live = self.windows.keys()
         for key in [k for k in self.smoothers if k not in live]:
             del self.smoothers[key]
@@ -136,6 +191,8 @@ class ActionPipeline:
         values: dict[str, object] = dict(self.counters.snapshot())
         values["dropped_out_of_order"] = self.windows.dropped_out_of_order
         values["window_resets"] = self.windows.resets
+        values["track_clock_jumps"] = self.windows.jumps_back
+        values["clock_jumps"] = self.fusion.clock_jumps
         values["tracks"] = len(self.windows)
         values["inference_ms_p50"] = self.infer_ms.percentile(50)
         values["inference_ms_p95"] = self.infer_ms.percentile(95)

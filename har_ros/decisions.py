@@ -5,7 +5,8 @@ Statuses mirror ``har_ros/ActionStamped``: OK, LOW_CONFIDENCE ("unknown"), STALE
 WARMING_UP. ``*_ns`` values are source-image acquisition stamps in integer nanoseconds (kept
 exact, so published stamps equal the images'); ``now_s`` and ``received_s`` are the node's
 clock in seconds (input freshness is judged by arrival, so a replayed bag with use_sim_time
-behaves like live input). Configured durations are seconds.
+behaves like live input). Configured durations are seconds. The time policy (what a stamp
+out of order, jumping back, or a node clock going back does) is in docs/time_policy.md.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class DecisionConfig:
     hysteresis: float = 0.1
     stale_after_s: float = 1.0
     fusion_tolerance_s: float = 0.2
+    gap_reset_s: float = 1.0
 
     def validate(self) -> DecisionConfig:
         if not 0 <= self.confidence_threshold < 1:
@@ -40,6 +42,8 @@ class DecisionConfig:
             raise ConfigError("hysteresis must be in [0, 1)")
         if self.stale_after_s <= 0 or self.fusion_tolerance_s < 0:
             raise ConfigError("stale_after_s must be > 0 and fusion_tolerance_s >= 0")
+        if not self.gap_reset_s > 0:
+            raise ConfigError("gap_reset_s must be > 0")
         return self
 
 
@@ -142,38 +146,67 @@ class _CameraState:
     stamp_ns: int = 0
     operator: str | None = None
     view: tuple[np.ndarray, int, int] | None = None  # probs, start_ns, end_ns of the operator
+    version: int = 0  # bumped whenever ``view`` changes
+
+
+#: What :meth:`OperatorFusion.note_frame` did with a frame.
+ACCEPTED, OUT_OF_ORDER, JUMPED_BACK = "accepted", "out_of_order", "jumped_back"
 
 
 class OperatorFusion:
-    """The operator-level decision across cameras, with an explicit status at every heartbeat."""
+    """The operator-level decision across cameras, with an explicit status at every heartbeat.
+
+    Per camera, only frames with a stamp newer than the camera's newest refresh it: a
+    duplicate or a frame older by up to ``gap_reset_s`` is ignored (a camera whose clock
+    froze goes STALE), a frame older by more is a backwards jump of the camera clock (bag
+    loop, clock reset) that drops the camera's view and starts it again from this frame.
+    """
 
     def __init__(self, config: DecisionConfig) -> None:
         self.config = config.validate()
         self._cams: dict[str, _CameraState] = {}
         self._smoother = Smoother(config)
-        self._last_fused_end = -1
+        self._fused_key: tuple | None = None
         self._last: Decision | None = None
+        self.clock_jumps = 0
 
     def note_frame(
         self, camera: str, stamp_ns: int, received_s: float, operator: str | None
-    ) -> None:
-        """A SkeletonArray arrived from ``camera``; ``operator`` is its selected track or None."""
+    ) -> str:
+        """A SkeletonArray stamped ``stamp_ns`` arrived from ``camera`` at node time
+        ``received_s``; ``operator`` is its selected track or None. Returns ACCEPTED,
+        OUT_OF_ORDER (ignored) or JUMPED_BACK (accepted after dropping the camera's view)."""
         cam = self._cams.setdefault(camera, _CameraState())
-        if operator != cam.operator:
+        result = ACCEPTED
+        if cam.stamp_ns and stamp_ns <= cam.stamp_ns:
+            if (cam.stamp_ns - stamp_ns) * 1e-9 <= self.config.gap_reset_s:
+                return OUT_OF_ORDER
+            self.clock_jumps += 1
             cam.view = None
+            cam.version += 1
+            result = JUMPED_BACK
+        if operator != cam.operator and cam.view is not None:
+            cam.view = None
+            cam.version += 1
         cam.received, cam.stamp_ns, cam.operator = received_s, stamp_ns, operator
+        return result
 
     def note_window(
         self, camera: str, track: str, probs: np.ndarray, start_ns: int, end_ns: int
     ) -> None:
-        """A window of ``track`` on ``camera`` was classified."""
+        """A window of ``track`` on ``camera`` ending at source stamp ``end_ns`` was classified."""
         cam = self._cams.setdefault(camera, _CameraState())
-        if track == cam.operator:
+        if track == cam.operator and end_ns <= cam.stamp_ns:
             cam.view = (probs, start_ns, end_ns)
+            cam.version += 1
 
     def heartbeat(self, now_s: float) -> Decision:
-        """The decision to publish now (never a stale label presented as OK)."""
+        """The decision to publish at node time ``now_s`` (never a stale label presented as
+        OK). A node clock that went back (a replay restarted with /clock) counts the cameras'
+        arrivals from the new now, so they go stale on the new time line, never freeze."""
         cfg = self.config
+        for s in self._cams.values():
+            s.received = min(s.received, now_s)
         fresh = {c: s for c, s in self._cams.items() if now_s - s.received <= cfg.stale_after_s}
         newest_stamp = max((s.stamp_ns for s in self._cams.values()), default=0)
         if not fresh:
@@ -182,15 +215,19 @@ class OperatorFusion:
         stamp = max(s.stamp_ns for s in fresh.values())
         if not with_person:
             return Decision(NO_PERSON, stamp_ns=stamp, cameras=sorted(fresh))
+        # a view is current when its window ends at or before the camera's newest stamp and
+        # no more than stale_after_s before it
         views = [
             (c, s.view[0], s.view[1], s.view[2]) for c, s in with_person.items()
-            if s.view is not None and (s.stamp_ns - s.view[2]) * 1e-9 <= cfg.stale_after_s
+            if s.view is not None and 0 <= (s.stamp_ns - s.view[2]) * 1e-9 <= cfg.stale_after_s
         ]
         if not views:
             return Decision(WARMING_UP, stamp_ns=stamp, cameras=sorted(with_person))
         probs, cams, start, end = fuse(views, cfg.fusion_tolerance_s)
-        if end > self._last_fused_end:
+        # smooth once per new set of fused views (not by comparing stamps, which jump back)
+        key = tuple((c, self._cams[c].version) for c in cams)
+        if key != self._fused_key or self._last is None:
             status, idx, conf, smoothed = self._smoother.update(probs)
             self._last = Decision(status, idx, conf, smoothed, end, start, cams)
-            self._last_fused_end = end
+            self._fused_key = key
         return self._last

@@ -55,20 +55,39 @@ class ActionDecision:
     status: int
 
 
+#: Largest image side (px) taken as a real image size; a larger or non-positive
+#: ``image_width``/``image_height`` counts as no size at all.
+MAX_IMAGE_SIDE_PX = 100_000
+#: Without a usable image size, joints farther than this from the origin (px) are rejected.
+MAX_ABS_COORDINATE_PX = 100_000.0
+
+
 def sanitize_skeletons(skeletons: np.ndarray, width: int, height: int, margin: float = 0.1
                        ) -> tuple[np.ndarray, int]:
     """Mark implausible joints missing: non-finite values, confidence outside (0, 1], or
     positions more than ``margin`` (fraction of the image size) outside the image.
 
-    Returns (cleaned copy, number of joints rejected). A size of 0 skips the position check.
+    Without a usable image size (``width``/``height`` of 0, negative or above
+    :data:`MAX_IMAGE_SIDE_PX`) the position check is not switched off: positions farther
+    than :data:`MAX_ABS_COORDINATE_PX` pixels from the origin are rejected instead.
+    Returns (cleaned copy, number of joints rejected).
     """
     out = np.array(skeletons, dtype=np.float32, copy=True)
     x, y, c = out[..., 0], out[..., 1], out[..., 2]
     present = c > 0
-    bad = ~np.isfinite(out).all(axis=-1) | (c > 1.0)
-    if width > 0 and height > 0:
-        mx, my = margin * width, margin * height
-        bad |= (x < -mx) | (x > width + mx) | (y < -my) | (y > height + my)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(out).all(axis=-1) | (c > 1.0)
+        if 0 < width <= MAX_IMAGE_SIDE_PX and 0 < height <= MAX_IMAGE_SIDE_PX:
+            mx, my = margin * width, margin * height
+            bad |= (x < -mx) | (x > width + mx) | (y < -my) | (y > height + my)
+        else:
+            bad |= (np.abs(x) > MAX_ABS_COORDINATE_PX) | (np.abs(y) > MAX_ABS_COORDINATE_PX)
     rejected = int((bad & (present | ~np.isfinite(c))).sum())
     out[bad] = 0.0
     return out, rejected
+
+
+def is_valid_track_id(track_id: str) -> bool:
+    """A track id a decision can be published under: not empty, not only whitespace (an
+    empty id is reserved for the operator-level decision)."""
+    return bool(track_id and track_id.strip())

@@ -8,16 +8,19 @@ source images' acquisition times in seconds.
 
 Until a whole window is buffered, a window is produced once ``min_fill`` of it is (the missing
 start is padded with the first observation, as training pads short clips), so short actions
-and fresh tracks get a decision sooner. Robustness: out-of-order and duplicate stamps are
-dropped and counted; a gap longer than ``gap_reset_s`` restarts the window; a track not seen
-for ``forget_after_s`` (by stamp) is forgotten; each buffer holds at most one window of time,
-so memory is bounded.
+and fresh tracks get a decision sooner. Time policy (docs/time_policy.md): a duplicate stamp,
+or one older than the track's newest by up to ``gap_reset_s``, is dropped and counted; a stamp
+older by more than that is a backwards jump of the source clock (bag loop, clock reset) and
+restarts the track's window from it (counted); a gap longer than ``gap_reset_s`` forward
+restarts the window too; a track is forgotten when its newest stamp is ``forget_after_s``
+behind the newest stamp seen, or when nothing arrived for it for ``forget_after_s`` of node
+time. Each buffer holds at most one window of time, so memory is bounded.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -80,6 +83,13 @@ class _Buffer:
     stamps_ns: deque[int | None] = field(default_factory=deque)
     skeletons: deque[np.ndarray] = field(default_factory=deque)
     last_classified_s: float = float("-inf")
+    arrived_s: float | None = None  # node time (s) of the newest accepted observation
+
+    def restart(self) -> None:
+        self.stamps.clear()
+        self.stamps_ns.clear()
+        self.skeletons.clear()
+        self.last_classified_s = float("-inf")
 
 
 class TrackWindows:
@@ -90,30 +100,35 @@ class TrackWindows:
         self._buffers: dict[Hashable, _Buffer] = {}
         self.dropped_out_of_order = 0
         self.resets = 0
+        self.jumps_back = 0
 
     def __len__(self) -> int:
         return len(self._buffers)
 
     def observe(self, key: Hashable, stamp_s: float, skeleton: np.ndarray,
-                stamp_ns: int | None = None) -> ReadyWindow | None:
-        """Add one observation of track ``key``; return a window when one is due.
+                stamp_ns: int | None = None, now_s: float | None = None) -> ReadyWindow | None:
+        """Add one observation of track ``key`` (source stamp ``stamp_s``, s); return a window
+        when one is due.
 
         ``stamp_ns`` (the exact integer stamp of ``stamp_s``) makes the window's start and end
-        stamps exact in the result.
+        stamps exact in the result. ``now_s`` is the node time of arrival (s), used to forget
+        tracks that stopped receiving (:meth:`forget_stale`).
 
         Returns None while warming up, between strides, and for dropped observations.
         """
         spec = self.spec
         buf = self._buffers.setdefault(key, _Buffer())
         if buf.stamps and stamp_s <= buf.stamps[-1]:
-            self.dropped_out_of_order += 1
-            return None
-        if buf.stamps and stamp_s - buf.stamps[-1] > spec.gap_reset_s:
-            buf.stamps.clear()
-            buf.stamps_ns.clear()
-            buf.skeletons.clear()
-            buf.last_classified_s = float("-inf")
+            if buf.stamps[-1] - stamp_s <= spec.gap_reset_s:
+                self.dropped_out_of_order += 1
+                return None
+            buf.restart()  # the source clock jumped back (bag loop, clock reset)
+            self.jumps_back += 1
+        elif buf.stamps and stamp_s - buf.stamps[-1] > spec.gap_reset_s:
+            buf.restart()
             self.resets += 1
+        if now_s is not None:
+            buf.arrived_s = now_s
         buf.stamps.append(stamp_s)
         buf.stamps_ns.append(stamp_ns)
         buf.skeletons.append(np.asarray(skeleton, dtype=np.float32))
@@ -154,12 +169,23 @@ class TrackWindows:
         buf = self._buffers.get(key)
         return buf is not None and buf.last_classified_s == float("-inf")
 
-    def forget_stale(self, newest_stamp_s: float) -> list[Hashable]:
-        """Forget tracks whose last observation is older than ``forget_after_s``."""
-        gone = [
-            k for k, b in self._buffers.items()
-            if not b.stamps or newest_stamp_s - b.stamps[-1] > self.spec.forget_after_s
-        ]
+    def forget_stale(self, newest_stamp_s: float, now_s: float | None = None,
+                     same_clock: Callable[[Hashable], bool] | None = None) -> list[Hashable]:
+        """Forget tracks whose newest stamp is more than ``forget_after_s`` behind
+        ``newest_stamp_s`` (source clock, s; only tracks for which ``same_clock(key)`` is true
+        when given, i.e. stamped by the same clock), or (given the node time ``now_s``, s)
+        that got no observation for more than ``forget_after_s`` of node time. A node clock
+        that went back (replay restarted with /clock) counts arrivals from the new now on."""
+        limit = self.spec.forget_after_s
+        gone = []
+        for k, b in self._buffers.items():
+            if now_s is not None and b.arrived_s is not None and b.arrived_s > now_s:
+                b.arrived_s = now_s
+            by_stamp = same_clock is None or same_clock(k)
+            if (not b.stamps or (by_stamp and newest_stamp_s - b.stamps[-1] > limit)
+                    or (now_s is not None and b.arrived_s is not None
+                        and now_s - b.arrived_s > limit)):
+                gone.append(k)
         for k in gone:
             del self._buffers[k]
         return gone

@@ -124,3 +124,51 @@ def test_a_dead_camera_degrades_fusion_without_blocking_it():
     f.note_window("c1", "c1/1", np.array([0.9, 0.1]), 4_500_000_000, 5_500_000_000)
     d = f.heartbeat(11.3)  # c2 silent since 10.0
     assert d.status == dec.OK and d.cameras == ["c1"] and d.class_index == 0
+
+
+def _ok_view(fusion, camera, end_ns, probs=(0.9, 0.1), received_s=0.0):
+    fusion.note_frame(camera, end_ns, received_s, f"{camera}/1")
+    fusion.note_window(camera, f"{camera}/1", np.array(probs, np.float32), end_ns - 10**9,
+                       end_ns)
+
+
+@pytest.mark.reliability("camera stamps jump back (bag loop) after a decision",
+                         "old view dropped, decisions follow the new stamps (no freeze)")
+def test_fusion_follows_a_camera_clock_that_jumps_back():
+    f = dec.OperatorFusion(CFG)
+    _ok_view(f, "cam", 3600 * 10**9, (0.9, 0.1), received_s=10.0)
+    assert f.heartbeat(10.1).status == dec.OK
+    _ok_view(f, "cam", 5 * 10**9, (0.1, 0.9), received_s=10.2)  # back by an hour
+    d = f.heartbeat(10.3)
+    assert (d.status, d.class_index, d.stamp_ns) == (dec.OK, 1, 5 * 10**9), (
+        "the decision is the new view's, not the one stamped an hour ahead")
+    assert f.clock_jumps == 1
+
+
+@pytest.mark.reliability("camera keeps sending the same stamp (frozen camera clock)",
+                         "operator decision goes STALE after stale_after_s, never stays OK")
+def test_a_frozen_camera_clock_goes_stale():
+    f = dec.OperatorFusion(CFG)
+    _ok_view(f, "cam", 100 * 10**9, received_s=0.0)
+    for now in np.arange(0.1, 3.0, 0.1):
+        f.note_frame("cam", 100 * 10**9, now, "cam/1")  # duplicate stamp, new arrival
+    assert f.heartbeat(3.0).status == dec.STALE
+
+
+@pytest.mark.reliability("a view whose window ends after the camera's newest stamp",
+                         "never fused (WARMING_UP instead of OK)")
+def test_a_view_ahead_of_its_camera_is_not_presented():
+    f = dec.OperatorFusion(CFG)
+    f.note_frame("cam", 100 * 10**9, 0.0, "cam/1")
+    f.note_window("cam", "cam/1", np.array([0.9, 0.1]), 3599 * 10**9, 3600 * 10**9)
+    assert f.heartbeat(0.1).status == dec.WARMING_UP
+
+
+@pytest.mark.reliability("node clock jumps back (replay restarted with /clock)",
+                         "freshness counts from the new now: STALE after stale_after_s")
+def test_a_node_clock_going_back_does_not_freeze_freshness():
+    f = dec.OperatorFusion(CFG)
+    _ok_view(f, "cam", 100 * 10**9, received_s=100.0)
+    assert f.heartbeat(100.1).status == dec.OK
+    assert f.heartbeat(10.0).status == dec.OK  # just heard, on the new time line
+    assert f.heartbeat(11.5).status == dec.STALE, "not fresh until the clock reaches 100 s again"

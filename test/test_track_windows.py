@@ -109,3 +109,57 @@ def test_partly_filled_window_is_padded_with_the_first_observation():
     np.testing.assert_allclose(first.window[5:, 0, 0], 100 * (7.0 + np.arange(1, 6) / 10),
                                rtol=1e-5)
     assert all(o is None for o in out[:5]), "nothing before half a window"
+
+
+@pytest.mark.reliability("a track's stamps jump back 1 h (bag loop, clock reset)",
+                         "window restarts from the new frame (counted), windows resume")
+def test_a_backwards_jump_restarts_the_window_instead_of_blocking_the_track():
+    tw = TrackWindows(SPEC)
+    feed(tw, "a", 3600.0 + np.arange(0, 1.5, 0.1))  # one frame an hour ahead, then real time
+    after = [w for w in feed(tw, "a", 10.0 + np.arange(0, 2.0, 0.1)) if w is not None]
+    assert after and after[0].end_s == pytest.approx(10.9), "a whole new window, then strides"
+    assert tw.jumps_back == 1 and tw.dropped_out_of_order == 0
+    assert tw.observe("a", 11.5, _skel(0)) is None and tw.dropped_out_of_order == 1, (
+        "older by less than gap_reset_s is still dropped as out of order")
+
+
+@pytest.mark.reliability("a track fed only a stamp far ahead, then nothing usable",
+                         "forgotten after forget_after_s of node time (by arrival)")
+def test_tracks_are_forgotten_by_arrival_as_well_as_by_stamp():
+    tw = TrackWindows(SPEC)
+    tw.observe("poisoned", 3600.0, _skel(0), now_s=100.0)
+    for t in np.arange(0, 5.0, 0.1):
+        tw.observe("live", 100.0 + t, _skel(1), now_s=100.0 + t)
+        tw.forget_stale(100.0 + t, now_s=100.0 + t)
+    assert tw.keys() == {"live"}, "the stamp an hour ahead is never 'behind' the newest stamp"
+    # a node clock that went back (replay restarted with /clock) does not forget live tracks
+    tw.forget_stale(104.9, now_s=50.0)
+    assert tw.keys() == {"live"}
+
+
+@pytest.mark.reliability("image_width/height 0 or absurd with coordinates of 3e38 px",
+                         "joints rejected by an absolute bound (100000 px), counted")
+@pytest.mark.parametrize("size", [(0, 0), (-5, 480), (2**31 - 1, 2**31 - 1)])
+def test_no_image_size_does_not_switch_the_plausibility_check_off(size):
+    from har_ros.frames import sanitize_skeletons
+
+    s = np.zeros((1, 18, 3), np.float32)
+    s[0, :, :] = (300, 200, 0.9)
+    s[0, 1, 0] = 3e38
+    s[0, 2, 1] = -3e38
+    s[0, 3, 0] = 200_000.0  # beyond the documented 100000 px bound
+    clean, rejected = sanitize_skeletons(s, *size)
+    assert rejected == 3 and (clean[0, 1:4] == 0).all()
+    assert (clean[0, 4:, 2] == pytest.approx(0.9)) and clean[0, 0, 2] == pytest.approx(0.9)
+
+
+@pytest.mark.reliability("two cameras whose clocks differ by 10 s",
+                         "each camera's tracks forgotten only by its own stamps")
+def test_forgetting_by_stamp_compares_only_tracks_of_the_same_clock():
+    tw = TrackWindows(SPEC)
+    tw.observe(("cam_b", "1"), 90.0, _skel(0), now_s=0.0)
+    tw.observe(("cam_a", "1"), 100.0, _skel(0), now_s=0.0)
+    tw.forget_stale(100.0, now_s=0.0, same_clock=lambda k: k[0] == "cam_a")
+    assert tw.keys() == {("cam_a", "1"), ("cam_b", "1")}
+    assert tw.forget_stale(104.0, now_s=0.1, same_clock=lambda k: k[0] == "cam_a") == [
+        ("cam_a", "1")]

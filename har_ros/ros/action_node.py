@@ -2,15 +2,21 @@
 
 A thin adapter over :class:`har_ros.action_pipeline.ActionPipeline` (windows on the model's
 time base, the classifier with the training features, smoothing, abstention, operator
-selection, fusion, heartbeat). Stamps are the source images' acquisition stamps, never now().
+selection, fusion, heartbeat). Stamps are the source images' acquisition stamps, never now();
+the node clock (wall clock, or /clock with use_sim_time) judges freshness and "future"
+(docs/time_policy.md). No message ends the node: every callback catches, counts by cause
+(diagnostics) and goes on.
 """
 
 from __future__ import annotations
+
+import time
 
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
+from har_ros import decisions as dec
 from har_ros.action_config import ActionNodeConfig
 from har_ros.action_pipeline import ActionPipeline
 from har_ros.errors import InputError
@@ -22,6 +28,30 @@ from har_ros.stats import RollingPercentiles
 
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 
+#: Counters whose rate over the last diagnostics period raises the status, with what it means.
+WARN_CAUSES = {
+    "bad_stamp": "refused SkeletonArrays with an invalid stamp (negative, zero, malformed)",
+    "future_stamp": "refused SkeletonArrays stamped ahead of the node clock (max_future_s)",
+    "bad_messages": "refused malformed SkeletonArrays",
+    "bad_skeletons": "skipped skeletons without a track id",
+    "dropped_out_of_order": "dropped out-of-order or duplicate stamps",
+    "clock_jumps": "a camera's stamps jumped back: its windows restarted",
+}
+ERROR_CAUSES = {"internal_errors": "internal errors caught (node kept running)"}
+
+
+def diagnostic_status(rates: dict[str, float]) -> tuple[bytes, str]:
+    """The level and message of the node's status from per-second rates over the last
+    diagnostics period: ERROR for internal errors, WARN for refused or dropped input, else OK."""
+    parts, level = [], diag.OK
+    for causes, cause_level in ((ERROR_CAUSES, diag.ERROR), (WARN_CAUSES, diag.WARN)):
+        for key, text in causes.items():
+            if rates.get(key, 0.0) > 0:
+                parts.append(f"{text}: {rates[key]:.1f}/s")
+                if level == diag.OK:
+                    level = cause_level
+    return level, "; ".join(parts) if parts else "ok"
+
 
 class ActionNode(Node):
     """ROS 2 node ``action_node``; parameters in :class:`har_ros.action_config.ActionNodeConfig`."""
@@ -31,6 +61,8 @@ class ActionNode(Node):
         self.config = cfg = declare_config(self, ActionNodeConfig)
         self.pipeline = ActionPipeline(cfg)
         self.latency_ms = RollingPercentiles()
+        self.pipeline.counters.inc("internal_errors", 0)
+        self.rates = diag.PeriodRates((*ERROR_CAUSES, *WARN_CAUSES), time.monotonic())
         self.actions_pub = self.create_publisher(ActionStamped, "actions", RELIABLE)
         self.action_pub = self.create_publisher(ActionStamped, "action", RELIABLE)
         for camera in cfg.cameras:
@@ -48,28 +80,36 @@ class ActionNode(Node):
     def _now_s(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
 
+    def _internal_error(self, where: str, exc: Exception) -> None:
+        self.pipeline.counters.inc("internal_errors")
+        self.get_logger().error(f"{where}: {type(exc).__name__}: {exc} (caught, node goes on)",
+                                throttle_duration_sec=2.0)
+
     def _on_skeletons(self, camera: str, msg: SkeletonArray) -> None:
         try:
-            frame = conv.msg_to_skeletons(msg)
-        except InputError as exc:
-            self.pipeline.counters.inc("bad_messages")
-            self.get_logger().warning(f"'{camera}': bad SkeletonArray skipped: {exc}",
+            decisions = self.pipeline.process_message(msg, camera, self._now_s())
+            if not decisions:
+                return
+            if self.config.publish_per_track:
+                for td in decisions:
+                    action = self.pipeline.to_action(td.decision, td.frame_id, td.track_id)
+                    self.actions_pub.publish(conv.action_to_msg(action))
+            # end-to-end latency: image acquisition stamp -> decisions published (same clock)
+            self.latency_ms.add((self._now_s() - decisions[0].decision.stamp_ns * 1e-9) * 1e3)
+        except InputError as exc:  # counted by cause in the pipeline
+            self.get_logger().warning(f"'{camera}': SkeletonArray skipped: {exc}",
                                       throttle_duration_sec=2.0)
-            return
-        frame.camera_name = camera  # the subscription names the camera, whatever the sender says
-        decisions = self.pipeline.process(frame, self._now_s())
-        if not decisions:
-            return
-        if self.config.publish_per_track:
-            for td in decisions:
-                action = self.pipeline.to_action(td.decision, td.frame_id, td.track_id)
-                self.actions_pub.publish(conv.action_to_msg(action))
-        # end-to-end latency: image acquisition stamp -> decisions published (same clock only)
-        self.latency_ms.add((self._now_s() - frame.stamp_ns * 1e-9) * 1e3)
+        except Exception as exc:  # noqa: BLE001 - no message may end the node
+            self._internal_error(f"'{camera}' SkeletonArray", exc)
 
     def _heartbeat(self) -> None:
-        decision = self.pipeline.heartbeat(self._now_s())
-        self.action_pub.publish(conv.action_to_msg(self.pipeline.to_action(decision, "", "")))
+        try:
+            decision = self.pipeline.heartbeat(self._now_s())
+            msg = conv.action_to_msg(self.pipeline.to_action(decision, "", ""))
+        except Exception as exc:  # noqa: BLE001 - the heartbeat must keep coming
+            self._internal_error("heartbeat", exc)
+            msg = conv.action_to_msg(self.pipeline.to_action(dec.Decision(dec.STALE), "", ""))
+        self.action_pub.publish(msg)
 
     def diagnostics_values(self) -> dict[str, object]:
         values = self.pipeline.diagnostics_values()
@@ -78,5 +118,11 @@ class ActionNode(Node):
         return values
 
     def _publish_diagnostics(self) -> None:
-        diag.publish(self, self.diag_pub, "action", "lstm", self.diagnostics_values(),
-                     ("bad_messages", "dropped_out_of_order"), "bad or out-of-order input")
+        try:
+            values = self.diagnostics_values()
+            rates = self.rates.update(values, time.monotonic())
+            values.update({f"{k}_per_s": v for k, v in rates.items()})
+            level, message = diagnostic_status(rates)
+            diag.publish_status(self, self.diag_pub, "action", "lstm", values, level, message)
+        except Exception as exc:  # noqa: BLE001 - diagnostics must not end the node
+            self._internal_error("diagnostics", exc)

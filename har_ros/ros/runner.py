@@ -1,5 +1,8 @@
 """Start nodes in a process: rclpy init with the command line's --ros-args, fail fast on bad
-configuration (exit code 2 with the message), spin until Ctrl-C, shut down cleanly."""
+configuration (exit code 2 with the message), spin until Ctrl-C, shut down cleanly. Once
+running, no callback's exception ends the process (the nodes catch and count their own; one
+that still escapes is reported and spinning goes on), so one node's bug never stops the
+other."""
 
 from __future__ import annotations
 
@@ -44,10 +47,17 @@ def run_nodes(factories: Sequence[Callable[[], Node]], ros_args: Sequence[str]) 
         executor = SingleThreadedExecutor()
         for node in nodes:
             executor.add_node(node)
-        try:
-            executor.spin()
-        except (KeyboardInterrupt, ExternalShutdownException):
-            pass
+        escaped = 0
+        while rclpy.ok():
+            try:
+                executor.spin()
+            except (KeyboardInterrupt, ExternalShutdownException):
+                break
+            except Exception as exc:  # noqa: BLE001 - keep every node of the process alive
+                escaped += 1
+                if escaped <= 10 or escaped % 1000 == 0:
+                    print(f"har_ros: error in a callback (#{escaped}), nodes keep running: "
+                          f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 0
     finally:
         for node in nodes:
