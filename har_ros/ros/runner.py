@@ -15,10 +15,12 @@ from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 
 from har_ros.errors import HarRosError
+from har_ros.ros.network import confine_dds_to_loopback
 
 
 def check_network_env() -> None:
-    """Warn when DDS discovery is not confined (this project's network rule)."""
+    """Keep DDS on loopback (see har_ros/ros/network.py); warn when discovery is not confined."""
+    confine_dds_to_loopback()
     if os.environ.get("ROS_AUTOMATIC_DISCOVERY_RANGE") is None:
         print(
             "har_ros: warning: ROS_AUTOMATIC_DISCOVERY_RANGE is unset; DDS discovery may leave "
