@@ -140,15 +140,16 @@ def compressed_size(data: np.ndarray) -> tuple[int, int]:
     truncated or malformed header) raises InputError, so nothing but PNG and JPEG reaches
     the decoder.
     """
+    data = memoryview(np.ascontiguousarray(data, dtype=np.uint8).reshape(-1))  # int indexing
     head = data[:8].tobytes()
     if head == _PNG_SIGNATURE:
-        if data.size < 24 or data[12:16].tobytes() != b"IHDR":
+        if len(data) < 24 or data[12:16].tobytes() != b"IHDR":
             raise InputError("corrupt png data: no IHDR chunk after the signature")
         return int.from_bytes(data[16:20].tobytes(), "big"), int.from_bytes(
             data[20:24].tobytes(), "big")
     if head[:2] != b"\xff\xd8":
         raise InputError(f"compressed data is neither png nor jpeg (starts {head[:4]!r})")
-    pos, n = 2, data.size
+    pos, n = 2, len(data)
     for _ in range(_JPEG_MAX_SEGMENTS):
         if pos + 1 >= n or data[pos] != 0xFF:
             break

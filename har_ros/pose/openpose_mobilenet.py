@@ -17,17 +17,11 @@ import numpy as np
 
 from har_ros.errors import BackendUnavailableError, ConfigError
 from har_ros.pose import weights
-from har_ros.pose.base import PoseBackend, check_image, finalize_people
+from har_ros.pose.base import MAX_NET_ASPECT, PoseBackend, check_image, finalize_people
 from har_ros.pose.paf import PafParams, decode, upsample_maps
 
 OUTPUT_LAYER = "Openpose/concat_stage7"
 NET_STRIDE = 8
-
-
-#: Widest network input relative to its height. The network's memory grows with the input
-#: width, so an image wider than this is squeezed horizontally (keypoints are still mapped
-#: back to its own pixels) instead of widening the input without bound.
-MAX_NET_ASPECT = 4.0
 
 
 def net_input_size(width: int, height: int, net_height: int) -> tuple[int, int]:
