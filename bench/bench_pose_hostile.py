@@ -9,6 +9,7 @@ backend case runs in its own process so its peak RSS (VmHWM) is its own.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -75,6 +76,9 @@ def main() -> None:
     cases = [(640, 480, True), (2048, 256, True), (2048, 256, False), (256, 8, True)]
     results = {
         "machine": platform.platform(),
+        "load_average_1min": os.getloadavg()[0],
+        "note": "infer_s is one first call per process (includes OpenCV DNN set-up); "
+                "peak_rss_mb_after is the process's VmHWM after it",
         "backend_cases": [backend_case(w, h, b) for w, h, b in cases],
         "compressed_header": header_costs(),
     }
