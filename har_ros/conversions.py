@@ -92,6 +92,90 @@ def make_header(stamp_ns: int, frame_id: str, types: MessageTypes) -> object:
 
 
 # ---------------------------------------------------------------------------- images
+class ImageRefusedError(InputError):
+    """An image is larger (pixels) or more elongated (aspect ratio) than the configured
+    limits; refused before any of its pixels are decoded or converted."""
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    """Size limits an image must pass before it is decoded or converted.
+
+    ``max_pixels``: width * height; ``max_aspect_ratio``: longer side / shorter side.
+    """
+
+    max_pixels: int
+    max_aspect_ratio: float
+
+    def check(self, width: int, height: int) -> None:
+        """Raise ImageRefusedError when a ``width`` x ``height`` image is beyond the limits
+        (InputError for a zero or negative size)."""
+        if width <= 0 or height <= 0:
+            raise InputError(f"empty image ({width}x{height})")
+        if width * height > self.max_pixels:
+            raise ImageRefusedError(
+                f"{width}x{height} image has {width * height} pixels, more than "
+                f"max_image_pixels = {self.max_pixels}")
+        aspect = max(width, height) / min(width, height)
+        if aspect > self.max_aspect_ratio:
+            raise ImageRefusedError(
+                f"{width}x{height} image has aspect ratio {aspect:.1f}, more than "
+                f"max_aspect_ratio = {self.max_aspect_ratio:g}")
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: JPEG start-of-frame markers (SOF0-SOF15 without DHT C4, JPG C8 and DAC CC).
+_JPEG_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE,
+                       0xCF})
+#: JPEG markers without a length field (TEM, RST0-7, SOI).
+_JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD9)})
+_JPEG_MAX_SEGMENTS = 1000  # real files have a few dozen segments before the frame header
+
+
+def compressed_size(data: np.ndarray) -> tuple[int, int]:
+    """(width, height) from the header of PNG or JPEG bytes (uint8 array), without decoding.
+
+    PNG: the IHDR chunk that must follow the signature. JPEG: the first start-of-frame
+    segment, found by walking the segments from SOI. Any other data (another format, a
+    truncated or malformed header) raises InputError, so nothing but PNG and JPEG reaches
+    the decoder.
+    """
+    data = memoryview(np.ascontiguousarray(data, dtype=np.uint8).reshape(-1))  # int indexing
+    head = data[:8].tobytes()
+    if head == _PNG_SIGNATURE:
+        if len(data) < 24 or data[12:16].tobytes() != b"IHDR":
+            raise InputError("corrupt png data: no IHDR chunk after the signature")
+        return int.from_bytes(data[16:20].tobytes(), "big"), int.from_bytes(
+            data[20:24].tobytes(), "big")
+    if head[:2] != b"\xff\xd8":
+        raise InputError(f"compressed data is neither png nor jpeg (starts {head[:4]!r})")
+    pos, n = 2, len(data)
+    for _ in range(_JPEG_MAX_SEGMENTS):
+        if pos + 1 >= n or data[pos] != 0xFF:
+            break
+        while pos + 1 < n and data[pos + 1] == 0xFF:  # fill bytes before a marker
+            pos += 1
+        if pos + 1 >= n:
+            break
+        marker = int(data[pos + 1])
+        if marker in _JPEG_STANDALONE:
+            pos += 2
+            continue
+        if marker in (0xD9, 0xDA) or pos + 4 > n:  # EOI or scan data before a frame header
+            break
+        length = int(data[pos + 2]) << 8 | int(data[pos + 3])
+        if marker in _JPEG_SOF:
+            if length < 8 or pos + 9 > n:
+                break
+            height = int(data[pos + 5]) << 8 | int(data[pos + 6])
+            width = int(data[pos + 7]) << 8 | int(data[pos + 8])
+            return width, height
+        if length < 2:
+            break
+        pos += 2 + length
+    raise InputError("corrupt jpeg data: no frame header (SOF) found")
+
+
 def imgmsg_to_bgr(msg: object) -> np.ndarray:
     """``sensor_msgs/Image`` -> BGR uint8 (H, W, 3) array.
 
@@ -149,17 +233,27 @@ def bgr_to_imgmsg(image: np.ndarray, header: object, encoding: str, types: Messa
                        data=types.bytes_field(out))
 
 
-def compressed_to_bgr(msg: object) -> np.ndarray:
-    """``sensor_msgs/CompressedImage`` (jpeg or png) -> BGR uint8 (H, W, 3)."""
+def compressed_to_bgr(msg: object, limits: ImageLimits | None = None) -> np.ndarray:
+    """``sensor_msgs/CompressedImage`` (jpeg or png) -> BGR uint8 (H, W, 3).
+
+    The data must be PNG or JPEG (checked by its signature, whatever ``format`` says), and
+    its header's width x height must pass ``limits`` (if given) before anything is decoded:
+    a small file that would decode to gigabytes raises :class:`ImageRefusedError`.
+    """
     fmt = msg.format.lower()
     if not any(k in fmt for k in ("jpeg", "jpg", "png")):
         raise InputError(f"unsupported compressed format {msg.format!r}; expected jpeg or png")
     buf = np.frombuffer(msg.data, dtype=np.uint8)
     if buf.size == 0:
         raise InputError("compressed image has no data")
+    width, height = compressed_size(buf)
+    if limits is not None:
+        limits.check(width, height)
     image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     if image is None or image.size == 0:
         raise InputError(f"corrupt {msg.format} data ({buf.size} bytes) could not be decoded")
+    if limits is not None:
+        limits.check(image.shape[1], image.shape[0])
     return image
 
 
@@ -177,11 +271,33 @@ def bgr_to_compressed(image: np.ndarray, header: object, fmt: str, quality: int,
                                  data=types.bytes_field(encoded.reshape(-1)))
 
 
-def image_to_bgr(msg: object) -> np.ndarray:
-    """Either image message type (Image or CompressedImage) -> BGR uint8 (H, W, 3)."""
-    if hasattr(msg, "format") and not hasattr(msg, "encoding"):
-        return compressed_to_bgr(msg)
+def image_to_bgr(msg: object, limits: ImageLimits | None = None) -> np.ndarray:
+    """Either image message type (Image or CompressedImage) -> BGR uint8 (H, W, 3).
+
+    With ``limits``, an image beyond them raises :class:`ImageRefusedError` before any
+    pixel buffer is allocated (see :func:`image_message_size`).
+    """
+    if _is_compressed(msg):
+        return compressed_to_bgr(msg, limits)
+    if limits is not None:
+        limits.check(int(msg.width), int(msg.height))
     return imgmsg_to_bgr(msg)
+
+
+def _is_compressed(msg: object) -> bool:
+    return hasattr(msg, "format") and not hasattr(msg, "encoding")
+
+
+def image_message_size(msg: object) -> tuple[int, int]:
+    """(width, height) in pixels an image message would decode to, without decoding it.
+
+    ``sensor_msgs/Image``: its ``width`` and ``height`` fields. ``CompressedImage``: the PNG
+    IHDR chunk or the JPEG frame header (:func:`compressed_size`). Raises InputError when a
+    compressed header is missing or malformed.
+    """
+    if _is_compressed(msg):
+        return compressed_size(np.frombuffer(msg.data, dtype=np.uint8))
+    return int(msg.width), int(msg.height)
 
 
 # ---------------------------------------------------------------------------- skeletons

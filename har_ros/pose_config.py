@@ -7,9 +7,13 @@ parameter and what to change; the node calls it once at startup and refuses to s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from har_ros.config_help import described
 from har_ros.errors import ConfigError
+
+if TYPE_CHECKING:
+    from har_ros.conversions import ImageLimits
 
 
 @dataclass
@@ -86,6 +90,44 @@ class PoseNodeConfig:
     diagnostics_period_s: float = field(
         default=1.0, metadata=described("Period of the /diagnostics status (s).")
     )
+    max_image_pixels: int = field(
+        default=4096 * 3072,
+        metadata=described(
+            "Refuse an image with more pixels (width * height) than this, read from the "
+            "message's fields or the png/jpeg header before anything is decoded, so one message "
+            "cannot exhaust memory or block the other cameras. The default admits 4K frames."
+        ),
+    )
+    max_aspect_ratio: float = field(
+        default=8.0,
+        metadata=described(
+            "Refuse an image whose longer side is more than this many times its shorter side "
+            "(the network input is sized by the aspect ratio; no camera delivers such strips)."
+        ),
+    )
+    max_future_s: float = field(
+        default=1.0,
+        metadata=described(
+            "Reject an image stamped more than this far ahead of the node's clock (s): a wrong "
+            "source clock would otherwise make every later frame look out of order. "
+            "0 = no check."
+        ),
+    )
+    clock_jump_s: float = field(
+        default=1.0,
+        metadata=described(
+            "A camera's stamp stepping back by more than this (s) is a clock jump (bag loop, "
+            "clock reset): that camera's tracks restart. A smaller step back or a repeated "
+            "stamp is dropped as out of order, so it cannot reset the tracker."
+        ),
+    )
+    max_processing_s: float = field(
+        default=5.0,
+        metadata=described(
+            "Diagnostics report ERROR 'blocked' while one batch has been in processing for "
+            "longer than this (s): no camera gets skeletons meanwhile."
+        ),
+    )
 
     def topic_for(self, index: int) -> str:
         """Image topic of camera ``index``."""
@@ -132,4 +174,29 @@ class PoseNodeConfig:
             )
         if self.diagnostics_period_s <= 0:
             raise ConfigError("parameter 'diagnostics_period_s' must be > 0")
+        self._validate_input_limits()
         return self
+
+    def image_limits(self) -> ImageLimits:
+        """The image size limits of this configuration."""
+        from har_ros.conversions import ImageLimits  # OpenCV only when images are handled
+
+        return ImageLimits(self.max_image_pixels, self.max_aspect_ratio)
+
+    def _validate_input_limits(self) -> None:
+        if self.max_image_pixels < 64:
+            raise ConfigError(
+                f"parameter 'max_image_pixels' = {self.max_image_pixels}: use at least the "
+                "largest camera's width * height (default 4096 * 3072 = 12582912)")
+        if not self.max_aspect_ratio >= 1.0:
+            raise ConfigError(
+                f"parameter 'max_aspect_ratio' = {self.max_aspect_ratio}: use >= 1 (longer "
+                "side / shorter side; default 8)")
+        if not self.max_future_s >= 0:
+            raise ConfigError(
+                f"parameter 'max_future_s' = {self.max_future_s}: use >= 0 (0 = no check)")
+        if not self.clock_jump_s > 0:
+            raise ConfigError(f"parameter 'clock_jump_s' = {self.clock_jump_s}: use > 0")
+        if not self.max_processing_s > 0:
+            raise ConfigError(
+                f"parameter 'max_processing_s' = {self.max_processing_s}: use > 0")

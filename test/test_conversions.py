@@ -8,6 +8,7 @@ import pytest
 from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Header
 
+from har_ros import conversions as core
 from har_ros.errors import InputError
 from har_ros.msg import ActionStamped
 from har_ros.ros import conversions as conv
@@ -227,3 +228,59 @@ def test_action_round_trip():
     decision.probabilities = [0.5]
     with pytest.raises(InputError):
         conv.action_to_msg(decision)
+
+
+# ---------------------------------------------------------------------------- image limits
+LIMITS = core.ImageLimits(max_pixels=4096 * 3072, max_aspect_ratio=8.0)
+
+
+@pytest.mark.parametrize("params", [[], [cv2.IMWRITE_JPEG_PROGRESSIVE, 1],
+                                    [cv2.IMWRITE_JPEG_OPTIMIZE, 1]])
+def test_jpeg_size_is_read_from_its_frame_header(bgr, params):
+    ok, data = cv2.imencode(".jpg", bgr, params)
+    assert ok and core.compressed_size(data.reshape(-1)) == (53, 37)
+
+
+@pytest.mark.parametrize("image", ["color", "gray"])
+def test_png_size_is_read_from_its_ihdr(bgr, image):
+    ok, data = cv2.imencode(".png", bgr if image == "color" else bgr[:, :, 0])
+    assert ok and core.compressed_size(data.reshape(-1)) == (53, 37)
+
+
+@pytest.mark.reliability("CompressedImage holding BMP or TIFF data labelled jpeg",
+                         "refused before decoding: only png and jpeg reach the decoder")
+@pytest.mark.parametrize("ext", [".bmp", ".tiff"])
+def test_other_formats_never_reach_the_decoder(bgr, ext):
+    ok, data = cv2.imencode(ext, bgr)
+    msg = CompressedImage(format="jpeg")
+    msg.data = array.array("B", data.tobytes())
+    with pytest.raises(InputError, match="neither png nor jpeg"):
+        conv.compressed_to_bgr(msg)
+
+
+@pytest.mark.reliability("PNG bomb: 20000x20000 black PNG (1.7 MB) in a CompressedImage",
+                         "refused from its header before decoding; nothing allocated")
+def test_png_bomb_is_refused_before_decoding():
+    from hostile_images import png_bomb
+
+    msg = CompressedImage(format="png")
+    msg.data = array.array("B", png_bomb())
+    assert core.image_message_size(msg) == (20000, 20000)
+    with pytest.raises(core.ImageRefusedError, match="max_image_pixels"):
+        conv.image_to_bgr(msg, LIMITS)
+
+
+@pytest.mark.parametrize("width, height, match", [
+    (256, 8, "max_aspect_ratio"), (8, 1024, "max_aspect_ratio"),
+    (4096, 3073, "max_image_pixels")])
+def test_images_beyond_the_limits_are_refused_from_their_fields(width, height, match):
+    msg = Image(width=width, height=height, encoding="bgr8", step=width * 3)
+    msg.data = array.array("B", bytes(10))  # the fields are read, never the data
+    with pytest.raises(core.ImageRefusedError, match=match):
+        conv.image_to_bgr(msg, LIMITS)
+
+
+def test_images_within_the_limits_convert(bgr):
+    np.testing.assert_array_equal(conv.image_to_bgr(conv.bgr_to_imgmsg(bgr), LIMITS), bgr)
+    out = conv.image_to_bgr(conv.bgr_to_compressed(bgr, fmt="png"), LIMITS)
+    np.testing.assert_array_equal(out, bgr)

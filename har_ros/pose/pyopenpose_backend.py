@@ -15,7 +15,13 @@ from types import ModuleType
 import numpy as np
 
 from har_ros.errors import BackendUnavailableError, ConfigError
-from har_ros.pose.base import PoseBackend, check_image, finalize_people, no_people
+from har_ros.pose.base import (
+    PoseBackend,
+    check_image,
+    finalize_people,
+    no_people,
+    squeeze_wide,
+)
 from har_ros.skeleton import NUM_JOINTS
 
 INSTALL_HINT = (
@@ -109,10 +115,13 @@ class PyOpenPoseBackend(PoseBackend):
         for image in images:
             check_image(image)
             datum = self._op.Datum()
-            datum.cvInputData = image
+            # OpenPose sizes its input by the aspect ratio ("-1xH"): bound the width
+            datum.cvInputData, x_scale = squeeze_wide(image)
             vector = getattr(self._op, "VectorDatum", None)
             self._wrapper.emplaceAndPop(vector([datum]) if vector else [datum])
             people = check_keypoints(datum.poseKeypoints)
+            if x_scale != 1.0:
+                people[..., 0] *= x_scale
             results.append(finalize_people(people, image.shape[1], image.shape[0]))
         return results
 
