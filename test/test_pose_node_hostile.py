@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
-from hostile_images import png_bomb, strip
 from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Header
@@ -23,6 +22,7 @@ from har_ros.msg import SkeletonArray
 from har_ros.ros import conversions as conv
 
 from conftest import require_file
+from hostile_images import png_bomb, strip
 from ros_harness import ros_context, spin_until, start_python, stop
 
 pytestmark = pytest.mark.ros
