@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from har_ros.config_help import described
+from har_ros.config_help import check_number, check_number_list, described
 from har_ros.decisions import DecisionConfig
 from har_ros.errors import ConfigError
 
@@ -153,6 +153,15 @@ class ActionNodeConfig:
         return (r[0], r[1], r[2], r[3])
 
     def validate(self) -> ActionNodeConfig:
+        """Raise ConfigError naming the parameter and its allowed range; return self if valid.
+
+        Ranges (s = seconds): expected_window_frames 0..10000 (the checkpoint bound),
+        expected_rate_hz [0, 1000], max_gap_s [0, 60], gap_reset_s (0, 3600] and above
+        max_gap_s, forget_after_s (0, 86400], min_window_fill (0, 1], stale_after_s (0, 3600],
+        fusion_tolerance_s [0, 60], heartbeat_hz (0, 100], torch_threads 1..256,
+        diagnostics_period_s [0.05, 3600]; confidence_threshold, smoothing and hysteresis as
+        in :class:`har_ros.decisions.DecisionConfig`.
+        """
         if not self.cameras or len(set(self.cameras)) != len(self.cameras):
             raise ConfigError(f"parameter 'cameras' = {self.cameras}: give distinct names")
         if self.operator_regions and len(self.operator_regions) != 4 * len(self.cameras):
@@ -160,8 +169,33 @@ class ActionNodeConfig:
                 f"parameter 'operator_regions' has {len(self.operator_regions)} values: give 4 "
                 f"per camera ({4 * len(self.cameras)}) or none"
             )
-        if self.heartbeat_hz <= 0 or self.diagnostics_period_s <= 0 or self.torch_threads < 1:
-            raise ConfigError("heartbeat_hz, diagnostics_period_s must be > 0, torch_threads >= 1")
+        # name: (low, high, low excluded, integer, what it means)
+        ranges = {
+            "expected_window_frames": (0, 10000, False, True, "0 = the checkpoint's window"),
+            "expected_rate_hz": (0, 1000, False, False, "0 = the checkpoint's rate"),
+            "max_gap_s": (0, 60, False, False, "0 = never interpolate across a gap"),
+            "gap_reset_s": (0, 3600, True, False, "must also exceed max_gap_s"),
+            "forget_after_s": (0, 86400, True, False, "a track unseen this long is forgotten"),
+            "min_window_fill": (0, 1, True, False, "1 = wait for a whole window"),
+            "stale_after_s": (0, 3600, True, False, "older input makes the decision STALE"),
+            "fusion_tolerance_s": (0, 60, False, False, "0 = fuse only equal window ends"),
+            "heartbeat_hz": (0, 100, True, False, "rate of the 'action' topic"),
+            "torch_threads": (1, 256, False, True, "CPU threads for inference"),
+            "diagnostics_period_s": (0.05, 3600, False, False, "period of /diagnostics"),
+        }
+        for name, (low, high, low_open, integer, hint) in ranges.items():
+            check_number(name, getattr(self, name), low, high, low_open=low_open,
+                         integer=integer, hint=hint)
+        if self.gap_reset_s <= self.max_gap_s:
+            raise ConfigError(f"parameter 'gap_reset_s' = {self.gap_reset_s} must exceed "
+                              f"'max_gap_s' = {self.max_gap_s}: a gap that is bridged cannot "
+                              "also restart the window")
+        check_number_list("operator_regions", self.operator_regions, 0, 100000)
+        for i in range(0, len(self.operator_regions), 4):
+            x0, y0, x1, y1 = self.operator_regions[i: i + 4]
+            if not (x0 < x1 and y0 < y1):
+                raise ConfigError(f"parameter 'operator_regions' camera {i // 4}: "
+                                  f"[{x0}, {y0}, {x1}, {y1}] needs x0 < x1 and y0 < y1 (pixels)")
         if self.inference_engine not in ("auto", "kernel", "torch"):
             raise ConfigError(f"parameter 'inference_engine' = {self.inference_engine!r}: use "
                               "'auto', 'kernel' or 'torch'")

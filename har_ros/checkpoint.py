@@ -14,7 +14,6 @@ wrong.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +30,29 @@ FORMAT_VERSION = 1
 WEIGHTS_FILE = "model.safetensors"
 META_FILE = "model.json"
 _STAT_KEYS = ("feature_mean", "feature_std")
+
+#: Bounds on every size in ``model.json``, checked before anything is allocated, so a corrupt
+#: or hostile checkpoint fails with a CheckpointError instead of exhausting memory. Each is
+#: far above what a skeleton action model needs (the shipped ones: 30-frame windows, stride
+#: 3, 15 Hz, 128 hidden units, 1 layer, 27 classes).
+LIMITS: dict[str, tuple[float, float]] = {
+    "window_frames": (1, 10000),
+    "stride_frames": (1, 10000),
+    "rate_hz": (0.1, 1000.0),
+    "classes": (2, 1000),
+    "hidden_size": (1, 2048),
+    "num_layers": (1, 16),
+}
+#: Largest number of network weights (float32) a checkpoint may declare.
+MAX_PARAMETERS = 50_000_000
+#: Largest model.json and model.safetensors files read (bytes).
+MAX_META_BYTES = 16 * 1024 * 1024
+MAX_WEIGHTS_BYTES = 4 * MAX_PARAMETERS + 16 * 1024 * 1024
+#: model_config keys and their JSON types (bool is not accepted where a number is meant).
+_MODEL_TYPES: dict[str, tuple[type, ...]] = {
+    "input_size": (int,), "num_classes": (int,), "hidden_size": (int,), "num_layers": (int,),
+    "dropout": (int, float), "pool": (str,), "input_layer": (bool,),
+}
 
 
 @dataclass
@@ -141,12 +163,83 @@ def _require(meta: dict, key: str, types, where: Path):
     return meta[key]
 
 
+def _bound(name: str, value: float, where: Path) -> None:
+    """CheckpointError unless ``value`` is finite and within ``LIMITS[name]``."""
+    low, high = LIMITS[name]
+    if not low <= value <= high:  # False for NaN; ints of any size compare without overflow
+        raise CheckpointError(f"{where}: {name} {value!r} is outside [{low:g}, {high:g}] "
+                              "(a corrupt or foreign checkpoint)")
+
+
+def parameter_count(mcfg: ModelConfig) -> int:
+    """Number of weights :class:`LSTMClassifier` allocates for ``mcfg`` (without the two
+    normalisation vectors)."""
+    h, f = mcfg.hidden_size, mcfg.input_size
+    count = f * h + h if mcfg.input_layer else 0
+    lstm_in = h if mcfg.input_layer else f
+    for layer in range(mcfg.num_layers):
+        count += 4 * h * ((lstm_in if layer == 0 else h) + h + 2)
+    return count + h * mcfg.num_classes + mcfg.num_classes
+
+
+def _model_config(meta: dict, fcfg: FeatureConfig, where: Path) -> ModelConfig:
+    """The checked ``model_config``: JSON types and sizes bounded before any allocation."""
+    raw = _require(meta, "model_config", dict, where)
+    for key, types in _MODEL_TYPES.items():
+        value = raw.get(key)
+        if key in raw and (not isinstance(value, types)
+                           or (isinstance(value, bool) and bool not in types)):
+            raise CheckpointError(f"{where}: model_config {key!r} has the wrong type "
+                                  f"({type(value).__name__})")
+    for key in ("hidden_size", "num_layers"):
+        if key in raw:
+            _bound(key, raw[key], where)
+    try:
+        mcfg = ModelConfig.from_dict(raw)
+    except ConfigError as exc:
+        raise CheckpointError(f"{where}: {exc}") from exc
+    if mcfg.input_size != fcfg.num_features:
+        raise CheckpointError(f"{where}: model input_size {mcfg.input_size} != "
+                              f"{fcfg.num_features} features of its feature_config")
+    if parameter_count(mcfg) > MAX_PARAMETERS:
+        raise CheckpointError(f"{where}: model_config declares {parameter_count(mcfg)} "
+                              f"weights, more than the limit {MAX_PARAMETERS}")
+    return mcfg
+
+
+def _check_tensor_headers(weights: Path, expected: dict[str, tuple[int, ...]]) -> None:
+    """Compare names and shapes in the safetensors header with ``expected`` before any
+    tensor is read."""
+    from safetensors import SafetensorError, safe_open
+
+    size = weights.stat().st_size
+    if size > MAX_WEIGHTS_BYTES:
+        raise CheckpointError(f"{weights}: {size} bytes, more than the limit "
+                              f"{MAX_WEIGHTS_BYTES} for a model within the size limits")
+    try:
+        with safe_open(str(weights), framework="pt") as f:
+            shapes = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{weights}: corrupt or not a safetensors file ({exc})") from exc
+    missing = sorted(set(expected) - set(shapes))
+    extra = sorted(set(shapes) - set(expected))
+    if missing or extra:
+        raise CheckpointError(f"{weights}: tensors do not match model_config (missing "
+                              f"{missing[:4]}, unexpected {extra[:4]})")
+    for k, shape in expected.items():
+        if shapes[k] != tuple(shape):
+            raise CheckpointError(f"{weights}: {k} has shape {shapes[k]}, "
+                                  f"model_config needs {tuple(shape)}")
+
+
 def load_checkpoint(path: str | Path) -> Checkpoint:
     """Load and validate a model folder (or its ``model.json``/``model.safetensors``)."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     weights, meta_path = _resolve(Path(path))
+    if meta_path.stat().st_size > MAX_META_BYTES:
+        raise CheckpointError(f"{meta_path}: larger than {MAX_META_BYTES} bytes")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -159,16 +252,22 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         raise CheckpointError(f"{meta_path}: format_version {version!r} is not supported "
                               f"(this har_ros reads version {FORMAT_VERSION})")
     classes = _require(meta, "classes", list, meta_path)
-    if len(classes) < 2 or not all(isinstance(c, str) for c in classes) or len(set(classes)) != len(
-            classes):
-        raise CheckpointError(f"{meta_path}: classes must be >= 2 distinct names")
+    _bound("classes", len(classes), meta_path)
+    if not all(isinstance(c, str) and 0 < len(c) <= 200 for c in classes) or len(
+            set(classes)) != len(classes):
+        raise CheckpointError(f"{meta_path}: classes must be distinct names of 1 to 200 "
+                              "characters")
     window_frames = _require(meta, "window_frames", int, meta_path)
     stride_frames = _require(meta, "stride_frames", int, meta_path)
-    rate_hz = float(_require(meta, "rate_hz", (int, float), meta_path))
-    if window_frames < 1 or stride_frames < 1 or not (math.isfinite(rate_hz) and rate_hz > 0):
-        raise CheckpointError(f"{meta_path}: window_frames, stride_frames and rate_hz must be > 0")
-    if "window_s" in meta and abs(float(meta["window_s"]) - window_frames / rate_hz) > 1e-3:
-        raise CheckpointError(f"{meta_path}: window_s {meta['window_s']} disagrees with "
+    rate_hz = _require(meta, "rate_hz", (int, float), meta_path)
+    _bound("window_frames", window_frames, meta_path)
+    _bound("stride_frames", stride_frames, meta_path)
+    _bound("rate_hz", rate_hz, meta_path)
+    rate_hz = float(rate_hz)
+    window_s = meta.get("window_s", window_frames / rate_hz)
+    if not (isinstance(window_s, (int, float)) and not isinstance(window_s, bool)
+            and -1e9 < window_s < 1e9 and abs(window_s - window_frames / rate_hz) <= 1e-3):
+        raise CheckpointError(f"{meta_path}: window_s {window_s!r} disagrees with "
                               f"window_frames / rate_hz = {window_frames / rate_hz:.4f}")
     joints = meta.get("joints", list(JOINT_NAMES))
     if (not isinstance(joints, list) or not joints or len(set(joints)) != len(joints)
@@ -177,15 +276,12 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
                               f"({', '.join(JOINT_NAMES)})")
     try:
         fcfg = FeatureConfig.from_dict(_require(meta, "feature_config", dict, meta_path))
-        mcfg = ModelConfig.from_dict(_require(meta, "model_config", dict, meta_path))
     except ConfigError as exc:
         raise CheckpointError(f"{meta_path}: {exc}") from exc
+    mcfg = _model_config(meta, fcfg, meta_path)
     if mcfg.num_classes != len(classes):
         raise CheckpointError(f"{meta_path}: model has {mcfg.num_classes} outputs but "
                               f"{len(classes)} classes are listed")
-    if mcfg.input_size != fcfg.num_features:
-        raise CheckpointError(f"{meta_path}: model input_size {mcfg.input_size} != "
-                              f"{fcfg.num_features} features of its feature_config")
     norm = _require(meta, "normalisation", dict, meta_path)
     stats = {}
     for k in _STAT_KEYS:
@@ -194,21 +290,14 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
             raise CheckpointError(f"{meta_path}: normalisation {k} must be {mcfg.input_size} "
                                   f"finite numbers")
         stats[k] = torch.tensor(arr, dtype=torch.float32)
+    model = LSTMClassifier(mcfg)
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items() if k not in _STAT_KEYS}
+    _check_tensor_headers(weights, expected)
     try:
         tensors = load_file(str(weights))
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{weights}: corrupt or not a safetensors file ({exc})") from exc
-    model = LSTMClassifier(mcfg)
-    expected = {k: v.shape for k, v in model.state_dict().items() if k not in _STAT_KEYS}
-    missing = sorted(set(expected) - set(tensors))
-    extra = sorted(set(tensors) - set(expected))
-    if missing or extra:
-        raise CheckpointError(f"{weights}: tensors do not match model_config (missing "
-                              f"{missing[:4]}, unexpected {extra[:4]})")
-    for k, shape in expected.items():
-        if tuple(tensors[k].shape) != tuple(shape):
-            raise CheckpointError(f"{weights}: {k} has shape {tuple(tensors[k].shape)}, "
-                                  f"model_config needs {tuple(shape)}")
+    for k in expected:
         if not torch.isfinite(tensors[k]).all():
             raise CheckpointError(f"{weights}: {k} contains NaN/inf")
     model.load_state_dict({**tensors, **stats}, strict=True)

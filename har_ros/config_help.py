@@ -1,9 +1,14 @@
-"""Field metadata shared by the node configuration dataclasses, and the one reader of it."""
+"""Field metadata shared by the node configuration dataclasses, the one reader of it, and the
+one range check every ``validate()`` uses (finite, in range, message naming the parameter)."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 import typing
+
+from har_ros.errors import ConfigError
 
 
 def described(text: str) -> dict[str, str]:
@@ -27,3 +32,48 @@ def config_fields(cls: type) -> list[tuple[str, object, object, str]]:
             raise TypeError(f"{cls.__name__}.{f.name} needs a default")
         rows.append((f.name, hints[f.name], default, f.metadata.get("help", "")))
     return rows
+
+
+def check_number(
+    name: str,
+    value: float,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+    hint: str = "",
+) -> None:
+    """Raise ConfigError unless ``value`` is a finite number in the range low..high.
+
+    ``low_open``/``high_open`` exclude that end ((0, 100] is ``low_open=True``); ``integer``
+    also requires a whole number. The message names the parameter, its value and the allowed
+    range, then ``hint`` (what the setting means, or what to use instead).
+    """
+    range_text = (f"{'(' if low_open else '['}{_fmt(low)}, {_fmt(high)}"
+                  f"{')' if high_open else ']'}")
+    ok = (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value > low if low_open else value >= low)
+        and (value < high if high_open else value <= high)
+        and (not integer or float(value).is_integer())
+    )
+    if not ok:
+        kind = "a whole number" if integer else "a finite number"
+        raise ConfigError(f"parameter '{name}' = {value!r}: use {kind} in {range_text}"
+                          + (f" ({hint})" if hint else ""))
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
+
+
+def check_number_list(name: str, values: list[float], low: float, high: float) -> None:
+    """Raise ConfigError unless every entry of ``values`` is finite and in [low, high]."""
+    for i, v in enumerate(values):
+        if not (math.isfinite(v) and low <= v <= high):
+            raise ConfigError(f"parameter '{name}'[{i}] = {v!r}: use finite numbers in "
+                              f"[{_fmt(low)}, {_fmt(high)}]")

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from har_ros.errors import ConfigError, InputError
+from har_ros.config_help import check_number
+from har_ros.errors import InputError
 from har_ros.skeleton import NECK, NUM_JOINTS
 
 OK, LOW_CONFIDENCE, STALE, NO_PERSON, WARMING_UP = 0, 1, 2, 3, 4
@@ -34,16 +35,19 @@ class DecisionConfig:
     gap_reset_s: float = 1.0
 
     def validate(self) -> DecisionConfig:
-        if not 0 <= self.confidence_threshold < 1:
-            raise ConfigError("confidence_threshold must be in [0, 1)")
-        if not 0 < self.smoothing <= 1:
-            raise ConfigError("smoothing (weight of the newest window) must be in (0, 1]")
-        if not 0 <= self.hysteresis < 1:
-            raise ConfigError("hysteresis must be in [0, 1)")
-        if self.stale_after_s <= 0 or self.fusion_tolerance_s < 0:
-            raise ConfigError("stale_after_s must be > 0 and fusion_tolerance_s >= 0")
-        if not self.gap_reset_s > 0:
-            raise ConfigError("gap_reset_s must be > 0")
+        """Raise ConfigError naming the field and its allowed range; return self if valid."""
+        check_number("confidence_threshold", self.confidence_threshold, 0, 1, high_open=True,
+                     hint="0 = never abstain")
+        check_number("smoothing", self.smoothing, 0, 1, low_open=True,
+                     hint="weight of the newest window; 1 = no smoothing")
+        check_number("hysteresis", self.hysteresis, 0, 1, high_open=True,
+                     hint="probability margin a new label must win by")
+        check_number("stale_after_s", self.stale_after_s, 0, 3600, low_open=True,
+                     hint="seconds; older input makes the decision STALE")
+        check_number("fusion_tolerance_s", self.fusion_tolerance_s, 0, 60,
+                     hint="seconds; 0 = fuse only equal window ends")
+        check_number("gap_reset_s", self.gap_reset_s, 0, 3600, low_open=True,
+                     hint="seconds; a camera clock stepping back further restarts its view")
         return self
 
 

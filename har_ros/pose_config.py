@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from har_ros.config_help import described
+from har_ros.config_help import check_number, check_number_list, described
 from har_ros.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -136,7 +136,12 @@ class PoseNodeConfig:
         return f"{self.cameras[index]}/image_raw"
 
     def validate(self) -> PoseNodeConfig:
-        """Raise ConfigError with the parameter to change; return self when valid."""
+        """Raise ConfigError with the parameter to change; return self when valid.
+
+        Ranges: net_height a multiple of 16 in [64, 1024] pixels, max_batch 1..64, max_people
+        0..1000, roi finite pixels, track_max_age_s (0, 3600] s, track_max_cost (0, 100],
+        diagnostics_period_s [0.05, 3600] s.
+        """
         if not self.cameras or any(not c or "/" in c or " " in c for c in self.cameras):
             raise ConfigError(
                 f"parameter 'cameras' = {self.cameras}: give one or more names without '/' "
@@ -149,15 +154,19 @@ class PoseNodeConfig:
                 f"parameter 'image_topics' has {len(self.image_topics)} entries but 'cameras' "
                 f"has {len(self.cameras)}: give one topic per camera, or none for the defaults"
             )
-        if self.net_height < 64 or self.net_height % 16:
+        check_number("net_height", self.net_height, 64, 1024, integer=True,
+                     hint="a multiple of 16; 368 is OpenPose's default, 256 is faster and "
+                     "less accurate")
+        if self.net_height % 16:
             raise ConfigError(
-                f"parameter 'net_height' = {self.net_height}: use a multiple of 16, >= 64 "
-                "(368 is OpenPose's default; 256 is faster and less accurate)"
+                f"parameter 'net_height' = {self.net_height}: use a multiple of 16 in "
+                "[64, 1024] (368 is OpenPose's default; 256 is faster and less accurate)"
             )
-        if self.max_batch < 1:
-            raise ConfigError(f"parameter 'max_batch' = {self.max_batch}: use 1 or more")
-        if self.max_people < 0:
-            raise ConfigError("parameter 'max_people' must be >= 0 (0 = no limit)")
+        check_number("max_batch", self.max_batch, 1, 64, integer=True,
+                     hint="frames per backend call; 1 = one at a time")
+        check_number("max_people", self.max_people, 0, 1000, integer=True,
+                     hint="0 = no limit")
+        check_number_list("roi", self.roi, 0, 100000)
         if self.roi and (
             len(self.roi) != 4 or self.roi[0] >= self.roi[2] or self.roi[1] >= self.roi[3]
         ):
@@ -165,15 +174,17 @@ class PoseNodeConfig:
                 f"parameter 'roi' = {self.roi}: give [x0, y0, x1, y1] pixels with x0 < x1 and "
                 "y0 < y1, or [] for the whole image"
             )
-        if self.track_max_age_s <= 0 or self.track_max_cost <= 0:
-            raise ConfigError("parameters 'track_max_age_s' and 'track_max_cost' must be > 0")
+        check_number("track_max_age_s", self.track_max_age_s, 0, 3600, low_open=True,
+                     hint="seconds a track survives without detections")
+        check_number("track_max_cost", self.track_max_cost, 0, 100, low_open=True,
+                     hint="joint distance / person size")
         if self.image_reliability not in ("reliable", "best_effort"):
             raise ConfigError(
                 f"parameter 'image_reliability' = {self.image_reliability!r}: "
                 "use 'reliable' or 'best_effort'"
             )
-        if self.diagnostics_period_s <= 0:
-            raise ConfigError("parameter 'diagnostics_period_s' must be > 0")
+        check_number("diagnostics_period_s", self.diagnostics_period_s, 0.05, 3600,
+                     hint="seconds between /diagnostics messages")
         self._validate_input_limits()
         return self
 
@@ -184,19 +195,11 @@ class PoseNodeConfig:
         return ImageLimits(self.max_image_pixels, self.max_aspect_ratio)
 
     def _validate_input_limits(self) -> None:
-        if self.max_image_pixels < 64:
-            raise ConfigError(
-                f"parameter 'max_image_pixels' = {self.max_image_pixels}: use at least the "
-                "largest camera's width * height (default 4096 * 3072 = 12582912)")
-        if not self.max_aspect_ratio >= 1.0:
-            raise ConfigError(
-                f"parameter 'max_aspect_ratio' = {self.max_aspect_ratio}: use >= 1 (longer "
-                "side / shorter side; default 8)")
-        if not self.max_future_s >= 0:
-            raise ConfigError(
-                f"parameter 'max_future_s' = {self.max_future_s}: use >= 0 (0 = no check)")
-        if not self.clock_jump_s > 0:
-            raise ConfigError(f"parameter 'clock_jump_s' = {self.clock_jump_s}: use > 0")
-        if not self.max_processing_s > 0:
-            raise ConfigError(
-                f"parameter 'max_processing_s' = {self.max_processing_s}: use > 0")
+        check_number("max_image_pixels", self.max_image_pixels, 64, 2**31, integer=True,
+                     hint="at least the largest camera's width * height; default 4096 * 3072")
+        check_number("max_aspect_ratio", self.max_aspect_ratio, 1.0, 1000.0,
+                     hint="longer side / shorter side; default 8")
+        check_number("max_future_s", self.max_future_s, 0, 86400, hint="seconds; 0 = no check")
+        check_number("clock_jump_s", self.clock_jump_s, 0, 3600, low_open=True, hint="seconds")
+        check_number("max_processing_s", self.max_processing_s, 0, 3600, low_open=True,
+                     hint="seconds a batch may take before diagnostics say blocked")

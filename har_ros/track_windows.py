@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from har_ros.config_help import check_number
 from har_ros.errors import ConfigError
 from har_ros.resample import resample_skeletons
 
@@ -52,16 +53,24 @@ class WindowSpec:
         return self.stride_frames / self.rate_hz
 
     def validate(self) -> WindowSpec:
-        if self.window_frames < 2 or self.stride_frames < 1 or self.rate_hz <= 0:
-            raise ConfigError(f"invalid window {self}: need >= 2 frames, stride >= 1, rate > 0")
+        """Raise ConfigError naming the setting and its allowed range; return self if valid.
+
+        The window is bounded like a checkpoint's (2..10000 frames, stride 1..10000, rate
+        (0, 1000] Hz) so no setting can make a buffer too large to allocate.
+        """
+        check_number("window_frames", self.window_frames, 2, 10000, integer=True)
+        check_number("stride_frames", self.stride_frames, 1, 10000, integer=True)
+        check_number("rate_hz", self.rate_hz, 0, 1000, low_open=True)
+        check_number("max_gap_s", self.max_gap_s, 0, 60, hint="seconds")
+        check_number("gap_reset_s", self.gap_reset_s, 0, 3600, low_open=True, hint="seconds")
+        check_number("forget_after_s", self.forget_after_s, 0, 86400, low_open=True,
+                     hint="seconds")
         if self.gap_reset_s <= self.max_gap_s:
             raise ConfigError(
                 f"gap_reset_s ({self.gap_reset_s}) must exceed max_gap_s ({self.max_gap_s})"
             )
-        if not 0 < self.min_coverage <= 1:
-            raise ConfigError(f"min_coverage must be in (0, 1], got {self.min_coverage}")
-        if not 0 < self.min_fill <= 1:
-            raise ConfigError(f"min_window_fill must be in (0, 1], got {self.min_fill}")
+        check_number("min_coverage", self.min_coverage, 0, 1, low_open=True)
+        check_number("min_window_fill", self.min_fill, 0, 1, low_open=True)
         return self
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import time
 
 import numpy as np
 import pytest
@@ -114,7 +115,7 @@ def test_refuses_feature_config_mismatch(saved):
     ({"format_version": 2}, "format_version 2 is not supported"),
     ({"format": "other"}, "format is 'other'"),
     ({"window_s": 3.0}, "disagrees with window_frames"),
-    ({"rate_hz": -1}, "must be > 0"),
+    ({"rate_hz": -1}, r"rate_hz -1 is outside \[0.1, 1000\]"),
     ({"normalisation": {"feature_mean": [0.0], "feature_std": [1.0]}}, "normalisation"),
     ({"joints": ["nose", "tail"]}, "joints must be distinct COCO-18"),
     ({"joints": []}, "joints must be distinct COCO-18"),
@@ -122,6 +123,66 @@ def test_refuses_feature_config_mismatch(saved):
 def test_refuses_bad_metadata(saved, changes, message):
     _edit_meta(saved, **changes)
     with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(saved)
+
+
+def _edit_model_config(folder, **changes):
+    meta = json.loads((folder / "model.json").read_text())
+    meta["model_config"].update(changes)
+    (folder / "model.json").write_text(json.dumps(meta))
+
+
+@pytest.mark.reliability("checkpoint model.json window_frames 20000000",
+                         "CheckpointError naming window_frames and its limit, before any "
+                         "allocation")
+def test_huge_window_is_refused_before_allocating(saved):
+    # window_s agrees with window_frames / rate_hz, so only the size bound can refuse it
+    _edit_meta(saved, window_frames=20_000_000, window_s=2_000_000.0)
+    t0 = time.monotonic()
+    with pytest.raises(CheckpointError, match=r"window_frames 20000000 is outside \[1, 10000\]"):
+        ActionClassifier.load(saved)
+    assert time.monotonic() - t0 < 10.0
+
+
+@pytest.mark.reliability("checkpoint sizes out of bounds (stride, rate, classes, hidden units, "
+                         "layers, total weights) or of the wrong JSON type",
+                         "CheckpointError naming the field; no MemoryError or OverflowError")
+@pytest.mark.parametrize("meta, model, message", [
+    ({"stride_frames": 10**9}, {}, r"stride_frames 1000000000 is outside \[1, 10000\]"),
+    ({"rate_hz": 10**400}, {}, r"rate_hz .* is outside \[0.1, 1000\]"),
+    ({"rate_hz": 1e9, "window_s": 2e-8}, {}, r"rate_hz 1000000000.0 is outside"),
+    ({"classes": [f"c{i}" for i in range(1001)]}, {"num_classes": 1001},
+     r"classes 1001 is outside \[2, 1000\]"),
+    ({"classes": ["a", "b", "x" * 201]}, {}, "1 to 200 characters"),
+    ({"window_s": "2"}, {}, "window_s '2' disagrees"),
+    ({"window_s": 10**400}, {}, "disagrees with window_frames"),
+    ({}, {"hidden_size": 1_000_000}, r"hidden_size 1000000 is outside \[1, 2048\]"),
+    ({}, {"num_layers": 1000}, r"num_layers 1000 is outside \[1, 16\]"),
+    ({}, {"hidden_size": 2048, "num_layers": 16}, "more than the limit 50000000"),
+    ({}, {"hidden_size": "16"}, "model_config 'hidden_size' has the wrong type"),
+    ({}, {"num_layers": True}, "model_config 'num_layers' has the wrong type"),
+    ({}, {"input_layer": 1}, "model_config 'input_layer' has the wrong type"),
+])
+def test_checkpoint_sizes_and_types_are_bounded(saved, meta, model, message):
+    _edit_meta(saved, **meta)
+    _edit_model_config(saved, **model)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(saved)
+
+
+@pytest.mark.reliability("checkpoint whose safetensors holds an extra or reshaped tensor",
+                         "CheckpointError naming the tensor, found from the file header")
+def test_tensor_names_and_shapes_are_checked_against_the_metadata(saved):
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(saved / "model.safetensors"))
+    save_file({**tensors, "extra.weight": torch.zeros(3)}, str(saved / "model.safetensors"))
+    with pytest.raises(CheckpointError, match=r"unexpected \['extra.weight'\]"):
+        load_checkpoint(saved)
+    tensors["head.bias"] = torch.zeros(7)
+    save_file(tensors, str(saved / "model.safetensors"))
+    with pytest.raises(CheckpointError, match=r"head.bias has shape \(7,\), model_config needs "
+                                              r"\(3,\)"):
         load_checkpoint(saved)
 
 

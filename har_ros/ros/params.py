@@ -3,12 +3,16 @@
 Each field of the dataclass becomes one declared parameter named after the field, with the
 description from ``field(metadata={"help": ...})`` and the field's default (config/*.yaml holds
 the same defaults). Reading happens once at startup; the dataclass's ``validate()`` then raises
-:class:`har_ros.errors.ConfigError` saying which parameter to change.
+:class:`har_ros.errors.ConfigError` saying which parameter to change. After the nodes of a
+process exist, :func:`check_overrides` refuses any parameter given to a node (``-p``, a params
+file) that the node does not declare, so a misspelt name cannot be silently ignored.
 """
 
 from __future__ import annotations
 
 import array
+import difflib
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from rcl_interfaces.msg import ParameterDescriptor, ParameterType
@@ -80,3 +84,46 @@ def declare_config(node: Node, cls: type[T]) -> T:
     if validate is not None:
         validate()
     return config
+
+
+def _overrides(node: Node) -> dict[str, Parameter]:
+    """The parameter values given to ``node`` from outside (command line ``-p``, params files,
+    ``parameter_overrides``), declared or not. rclpy keeps them in ``_parameter_overrides``
+    and has no public getter; every override of this node is in it, the ones addressed to
+    other node names are not."""
+    return dict(getattr(node, "_parameter_overrides", {}))
+
+
+def unknown_overrides(node: Node) -> list[str]:
+    """Names given to ``node`` as parameters that it never declared (sorted)."""
+    return sorted(name for name in _overrides(node) if not node.has_parameter(name))
+
+
+def check_overrides(nodes: Sequence[Node]) -> None:
+    """Raise ConfigError for the first parameter given to a node that it does not declare,
+    naming the node and the closest declared name.
+
+    Several nodes in one process (``har-ros run``) share the command line: a parameter one
+    node does not declare is accepted when another node of the process declares it and was
+    given the same value (a ``-p name:=value`` or ``/**`` entry meant for all nodes).
+    """
+    for node in nodes:
+        given = _overrides(node)
+        for name in unknown_overrides(node):
+            shared = any(
+                other is not node and other.has_parameter(name)
+                and name in _overrides(other)
+                and _overrides(other)[name].value == given[name].value
+                for other in nodes
+            )
+            if shared:
+                continue
+            declared = sorted(node.get_parameters_by_prefix(""))
+            everywhere = sorted({n for other in nodes for n in other.get_parameters_by_prefix("")})
+            close = (difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
+                     or difflib.get_close_matches(name, everywhere, n=1, cutoff=0.6))
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ConfigError(
+                f"unknown parameter '{name}' for node '{node.get_name()}'{hint}: the node "
+                f"would ignore it; its parameters are {', '.join(declared)}"
+            )

@@ -7,15 +7,20 @@ other."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
 from rclpy.node import Node
 
 from har_ros.errors import HarRosError
 from har_ros.ros.network import confine_dds_to_loopback
+from har_ros.ros.params import check_overrides
+
+RCLError = _rclpy.RCLError
 
 
 def check_network_env() -> None:
@@ -29,17 +34,29 @@ def check_network_env() -> None:
         )
 
 
+def _rcl_message(exc: Exception) -> str:
+    """rcl's error text without its source locations (', at src/rcl/x.c:123')."""
+    text = re.sub(r", at \S+:\d+", "", str(exc))
+    return text.removeprefix("failed to initialize rcl: ")
+
+
 def run_nodes(factories: Sequence[Callable[[], Node]], ros_args: Sequence[str]) -> int:
     """Create the nodes (in order) in one process and spin them on one executor.
 
     Returns the process exit code: 0 after Ctrl-C, 2 when a node refused to start.
     """
     check_network_env()
-    rclpy.init(args=["har_ros", *ros_args])
+    try:
+        rclpy.init(args=["har_ros", *ros_args])
+    except (RCLError, ValueError) as exc:  # a malformed -p rule or params file
+        print(f"har_ros: cannot start: bad --ros-args: {_rcl_message(exc)}", file=sys.stderr)
+        return 2
     nodes: list[Node] = []
     try:
         try:
-            nodes = [factory() for factory in factories]
+            for factory in factories:
+                nodes.append(factory())
+            check_overrides(nodes)
         except HarRosError as exc:
             print(f"har_ros: cannot start: {exc}", file=sys.stderr)
             return 2
