@@ -31,7 +31,7 @@ RESULTS = ROOT / "bench" / "results" / "pose_errors.json"
 PLOT = ROOT / "docs" / "pose_errors.png"
 MODEL = ROOT / "har_ros" / "pose" / "openpose_mobilenet_errors.json"
 CACHE = Path("/tmp/har_ros_pose_errors")
-COMMAND = "python -m bench.bench_pose_errors --model"
+COMMAND = "python -m bench.bench_pose_errors"
 
 
 def default_clips(vtest: Path | None) -> list[tuple[Path, int, int]]:
@@ -251,6 +251,24 @@ def measure_clip(data: dict[str, np.ndarray], step: int, ratio: float, st: Stats
     }
 
 
+def clip_summary(st: Stats) -> dict:
+    """One clip's headline numbers over all height bins (the bins mix clips: see the docs)."""
+    from har_ros.skeleton import JOINT_INDEX
+
+    miss = st.missed.sum(axis=0) / max(st.frames.sum(), 1)
+    res = [v for per_bin in st.residuals for per_joint in per_bin for v in per_joint]
+    return {
+        "person_frames_per_bin": st.frames.astype(int).tolist(),
+        "miss_rate_group": {g: round(float(miss[[JOINT_INDEX[n] for n in names]].mean()), 4)
+                            for g, names in GROUPS.items()},
+        "jitter_sigma_fraction_of_height": round(robust_sigma(res), 4),
+        "swap_rate_per_frame_pair_mean": round(float(
+            st.swap_found.sum() / max(st.swap_tested.sum(), 1)), 4),
+        "persistent_fraction_of_misses": round(st.persistent_missed
+                                               / max(st.windowed_missed, 1), 4),
+    }
+
+
 def robust_sigma(values: list[float]) -> float:
     """1.4826 x median absolute value: the standard deviation of a Gaussian core."""
     return float(1.4826 * np.median(np.abs(values))) if values else float("nan")
@@ -436,9 +454,11 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"also write the noise model {MODEL.relative_to(ROOT)}")
     parser.add_argument("--only", nargs="*", default=None,
                         help="clip names containing these words (e.g. to extract in parallel)")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--plot", type=Path, default=PLOT)
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON")
+    parser.add_argument("--plot", type=Path, default=PLOT, help="PNG of the height bins")
     args = parser.parse_args(argv)
+    global COMMAND
+    COMMAND = " ".join([COMMAND, *(sys.argv[1:] if argv is None else argv)])
     clips = [c for c in default_clips(args.vtest)
              if not args.only or any(word in c[0].name for word in args.only)]
     if not clips:
@@ -458,7 +478,10 @@ def main(argv: list[str] | None = None) -> int:
     summary = {}
     for video, step, first, data in extracted:
         row = measure_clip(data, step, ratio, st)
-        summary[video.name] = {"name": video.name, "step": step, "first_frames": first, **row}
+        own = Stats(len(HEIGHT_BINS_PX) + 1)
+        measure_clip(data, step, ratio, own)
+        summary[video.name] = {"name": video.name, "step": step, "first_frames": first, **row,
+                               **clip_summary(own)}
     results, model = summarise(st, summary, ratio)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")
