@@ -13,6 +13,7 @@ import numpy as np
 
 from har_ros.data.common import SkeletonSequence
 from har_ros.errors import ConfigError
+from har_ros.pose_noise import apply_detector_errors, load_error_model
 from har_ros.skeleton import FLIP_PERMUTATION
 
 
@@ -30,6 +31,7 @@ class AugmentConfig:
     speeds: tuple[float, ...] = (0.8, 1.0, 1.25)  # playback speed factors of whole sequences
     low_fps: float = 0.0         # probability a window is re-made from every k-th frame only
     low_fps_steps: tuple[int, ...] = (2, 3)  # k: at 15 Hz, 2 -> 7.5 fps, 3 -> 5 fps input
+    detector_errors: str = ""    # measured pose-detector errors: shipped name or JSON, "" = off
 
     def to_dict(self) -> dict:
         """JSON-serialisable form."""
@@ -132,6 +134,8 @@ def augment_windows(windows: np.ndarray, rng: np.random.Generator, cfg: AugmentC
     if cfg.frame_dropout > 0:
         keep &= (rng.random((b, t, w.shape[2])) >= cfg.frame_dropout)
     w[~keep] = 0.0
+    if cfg.detector_errors:
+        w = apply_detector_errors(w, rng, load_error_model(cfg.detector_errors))
     return w.astype(np.float32)
 
 
