@@ -56,3 +56,14 @@ def test_training_configs_are_complete_and_valid(path):
     cfg.augment_config()
     assert cfg.model_config(fcfg.num_features, 2).input_size == fcfg.num_features
     assert cfg.window_frames >= 2 and cfg.stride_frames >= 1
+
+
+def test_readme_reliability_table_lists_every_reliability_test():
+    """The README's table is generated from the reliability markers; a stale one fails here."""
+    import subprocess
+    import sys
+
+    root = CONFIG.parent
+    proc = subprocess.run([sys.executable, str(root / "scripts" / "reliability_table.py"),
+                           "--check"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
