@@ -149,19 +149,20 @@ def turn(windows: np.ndarray, yaw_rad: np.ndarray, pitch_rad: np.ndarray,
 
 
 def occlude_far_side(windows: np.ndarray, turned: np.ndarray, yaw_rad: np.ndarray,
-                     prob: float, rng: np.random.Generator) -> np.ndarray:
+                     prob: float, rng: np.random.Generator,
+                     depth: np.ndarray | None = None) -> np.ndarray:
     """Turned windows (B, T, 18, 3) with far-side joints made missing, as a side camera loses
     the body half turned away from it: each left/right joint is dropped in the frames where it
-    lies behind its twin after the turn (depth from :func:`lift_depth` of ``windows``, the
-    windows before the turn), with one draw per window and joint of probability
-    ``prob * |sin(yaw)|``. A neck that is the midpoint of the shoulders (datasets without a
-    neck joint, e.g. Penn Action) goes missing with either shoulder."""
+    lies behind its twin after the turn (``depth``, by default :func:`lift_depth` of
+    ``windows``, the windows before the turn), with one draw per window and joint of
+    probability ``prob * |sin(yaw)|``. A neck that is the midpoint of the shoulders
+    (datasets without a neck joint, e.g. Penn Action) goes missing with either shoulder."""
     w = np.asarray(turned, dtype=np.float32).copy()
     if prob <= 0:
         return w
     src = np.asarray(windows, dtype=np.float32)
     present = src[..., 2] > 0
-    z = lift_depth(src)
+    z = lift_depth(src) if depth is None else depth
     c = _window_centre(src, present)
     x = src[..., 0] - c[:, 0, None, None]
     z2 = -x * np.sin(yaw_rad)[:, None, None] + z * np.cos(yaw_rad)[:, None, None]
@@ -208,8 +209,9 @@ def view_transform(windows: np.ndarray, rng: np.random.Generator, yaw_deg: float
         yaw = np.deg2rad(rng.uniform(-yaw_deg, yaw_deg, b)) if yaw_deg > 0 else np.zeros(b)
         pitch = (np.deg2rad(rng.uniform(-pitch_deg, pitch_deg, b)) if pitch_deg > 0
                  else np.zeros(b))
-        turned = turn(w, yaw, pitch)
-        w = occlude_far_side(w, turned, yaw, occlude, rng) if occlude > 0 else turned
+        z = lift_depth(w)
+        turned = turn(w, yaw, pitch, z)
+        w = occlude_far_side(w, turned, yaw, occlude, rng, z) if occlude > 0 else turned
     if squash > 0 or shear > 0:
         sq = rng.uniform(0.0, squash, b) if squash > 0 else np.zeros(b)
         sh = rng.uniform(-shear, shear, b) if shear > 0 else np.zeros(b)
