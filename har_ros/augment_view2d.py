@@ -50,8 +50,9 @@ from har_ros.skeleton import (
 
 #: (parent, child, full length / shoulder width, depth sign of the child for a person facing
 #: the camera: +1 towards the camera), in kinematic order from the neck. Length ratios are the
-#: medians of the 90th-percentile 2D lengths over frontal Penn Action training clips
-#: (jumping jacks, jump rope, clean and jerk); a bone with ratio 0 keeps its parent's depth.
+#: medians of the 90th-percentile 2D lengths over frontal Penn Action clips of upright
+#: actions (jumping jacks, jump rope, clean and jerk; the official train clips alone give the
+#: same within 0.02); a bone with ratio 0 keeps its parent's depth.
 BONES: tuple[tuple[int, int, float, int], ...] = (
     (NECK, NOSE, 0.77, +1),
     (NECK, R_SHOULDER, 0.0, 0), (NECK, L_SHOULDER, 0.0, 0),
