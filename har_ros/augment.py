@@ -7,10 +7,12 @@ Speed change happens on whole sequences (:func:`speed_variants`), before windowi
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from har_ros.augment_view2d import view_transform
+from har_ros.config_help import described
 from har_ros.data.common import SkeletonSequence
 from har_ros.errors import ConfigError
 from har_ros.pose_noise import apply_detector_errors, load_error_model
@@ -32,6 +34,27 @@ class AugmentConfig:
     low_fps: float = 0.0         # probability a window is re-made from every k-th frame only
     low_fps_steps: tuple[int, ...] = (2, 3)  # k: at 15 Hz, 2 -> 7.5 fps, 3 -> 5 fps input
     detector_errors: str = ""    # measured pose-detector errors: shipped name or JSON, "" = off
+    # Viewpoint change for 2D-only data (har_ros.augment_view2d), about the window's body
+    # centre, before the in-plane rotation / scale / stretch above.
+    yaw_deg: float = field(default=0.0, metadata=described(
+        "pseudo-3D turn of the body about the vertical axis, uniform +/- degrees (0 = off): "
+        "per-joint depth is lifted from bone foreshortening and a facing-the-camera prior, "
+        "then x' = x cos(a) + z sin(a), so left and right sides and limbs reaching towards "
+        "the camera move differently; imitates side views from frontal training clips"))
+    pitch_deg: float = field(default=0.0, metadata=described(
+        "pseudo-3D camera elevation, uniform +/- degrees (0 = off): y' = y cos(e) + z sin(e) "
+        "with the same lifted depth; a camera looking down shortens vertical extents and "
+        "shows depth as height"))
+    occlude: float = field(default=0.0, metadata=described(
+        "with yaw_deg: probability (times |sin(yaw)|) that a left/right joint behind its twin "
+        "after the turn is missing for the window (0 = off); a side camera loses the body "
+        "half turned away from it"))
+    squash: float = field(default=0.0, metadata=described(
+        "elevation-like vertical squash: y scaled by 1 - u, u uniform in [0, squash] "
+        "(0 = off); a camera looking down shortens vertical extents"))
+    shear: float = field(default=0.0, metadata=described(
+        "horizontal shear x' = x + k y, k uniform +/- shear (0 = off); an oblique or tilted "
+        "camera leans vertical body lines"))
 
     def to_dict(self) -> dict:
         """JSON-serialisable form."""
@@ -111,6 +134,9 @@ def augment_windows(windows: np.ndarray, rng: np.random.Generator, cfg: AugmentC
         for k in np.unique(steps[pick]):
             sel = pick & (steps == k)
             w[sel] = simulate_low_fps(w[sel], int(k))
+    if cfg.yaw_deg > 0 or cfg.pitch_deg > 0 or cfg.squash > 0 or cfg.shear > 0:
+        w = view_transform(w, rng, cfg.yaw_deg, cfg.pitch_deg, cfg.squash, cfg.shear,
+                           cfg.occlude)
     present = w[..., 2] > 0
     cnt = np.maximum(present.sum(axis=(1, 2)), 1)
     centre = np.where(present[..., None], w[..., :2], 0).sum(axis=(1, 2)) / cnt[:, None]
