@@ -34,6 +34,7 @@ class AugmentConfig:
     low_fps: float = 0.0         # probability a window is re-made from every k-th frame only
     low_fps_steps: tuple[int, ...] = (2, 3)  # k: at 15 Hz, 2 -> 7.5 fps, 3 -> 5 fps input
     detector_errors: str = ""    # measured pose-detector errors: shipped name or JSON, "" = off
+    detector_errors_prob: float = 1.0  # fraction of windows that get the detector's errors
     # Viewpoint change for 2D-only data (har_ros.augment_view2d), about the window's body
     # centre, before the in-plane rotation / scale / stretch above.
     yaw_deg: float = field(default=0.0, metadata=described(
@@ -161,7 +162,13 @@ def augment_windows(windows: np.ndarray, rng: np.random.Generator, cfg: AugmentC
         keep &= (rng.random((b, t, w.shape[2])) >= cfg.frame_dropout)
     w[~keep] = 0.0
     if cfg.detector_errors:
-        w = apply_detector_errors(w, rng, load_error_model(cfg.detector_errors))
+        if not 0 <= cfg.detector_errors_prob <= 1:
+            raise ConfigError("augment.detector_errors_prob must be in [0, 1], got "
+                              f"{cfg.detector_errors_prob}")
+        noisy = rng.random(b) < cfg.detector_errors_prob  # the rest stay clean
+        if noisy.any():
+            w[noisy] = apply_detector_errors(w[noisy], rng,
+                                              load_error_model(cfg.detector_errors))
     return w.astype(np.float32)
 
 

@@ -175,6 +175,14 @@ def test_augment_config_turns_detector_errors_on_by_name_or_path(tmp_path: Path)
         cfg = AugmentConfig.from_dict({**off.to_dict(), "detector_errors": name})
         out = augment_windows(w, np.random.default_rng(0), cfg)
         assert (out[..., 2] <= 0).any() and out.shape == w.shape
+    half = AugmentConfig.from_dict({**off.to_dict(), "detector_errors": "openpose_mobilenet",
+                                    "detector_errors_prob": 0.5})
+    out = augment_windows(w, np.random.default_rng(0), half)
+    clean = (out == w).all(axis=(1, 2, 3))
+    assert 0.3 < clean.mean() < 0.7  # about half the windows keep the clean skeletons
+    with pytest.raises(ConfigError, match="detector_errors_prob"):
+        augment_windows(w, np.random.default_rng(0), AugmentConfig(
+            detector_errors="openpose_mobilenet", detector_errors_prob=1.5))
     bad = AugmentConfig(detector_errors="no_such_backend")
     with pytest.raises(ConfigError, match="detector_errors"):
         augment_windows(w, np.random.default_rng(0), bad)
