@@ -21,7 +21,8 @@ from har_ros.draw import draw_skeletons
 from har_ros.frames import track_number
 from har_ros.msg import ActionStamped, SkeletonArray
 from har_ros.ros import conversions as conv
-from har_ros.ros.runner import check_network_env
+from har_ros.ros.params import check_overrides
+from har_ros.ros.runner import RCLError, check_network_env
 from har_ros.timeline import format_timeline, plot_timeline
 
 STATUS_NAMES = {ActionStamped.OK: "ok", ActionStamped.LOW_CONFIDENCE: "unknown",
@@ -93,7 +94,11 @@ def run_demo(video: Path, out_dir: Path, max_seconds: float, backend: str, model
     from har_ros.ros.video_publisher import VideoPublisher
 
     check_network_env()
-    rclpy.init(args=["har_ros_demo", *ros_args])
+    try:
+        rclpy.init(args=["har_ros_demo", *ros_args])
+    except (RCLError, ValueError) as exc:  # a malformed -p rule or params file
+        print(f"demo: cannot start: bad --ros-args: {exc}")
+        return 2
     nodes: list[Node] = []
     try:
         try:
@@ -103,6 +108,7 @@ def run_demo(video: Path, out_dir: Path, max_seconds: float, backend: str, model
             pose = PoseNode(parameter_overrides=[Parameter("backend", value=backend),
                                                  Parameter("net_height", value=net_height)])
             action = ActionNode(parameter_overrides=[Parameter("model_path", value=model)])
+            check_overrides([pub, pose, action])
         except HarRosError as exc:
             print(f"demo: cannot start: {exc}")
             return 2

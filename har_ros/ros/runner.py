@@ -62,7 +62,8 @@ def run_nodes(factories: Sequence[Callable[[], Node]], ros_args: Sequence[str]) 
             return 2
         # One thread is enough and is the lowest-latency rclpy executor: subscription callbacks
         # are short (the pose node infers in its own worker thread; the action node's batched
-        # LSTM takes ~1 ms), and rclpy's multi-threaded executor adds dispatch overhead.
+        # LSTM is a small compiled call), and rclpy's multi-threaded executor adds dispatch
+        # overhead.
         executor = SingleThreadedExecutor()
         for node in nodes:
             executor.add_node(node)
