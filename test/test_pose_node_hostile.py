@@ -9,7 +9,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from builtin_interfaces.msg import Time
@@ -41,14 +40,9 @@ def _weights_or_skip() -> None:
 
 
 def _frames(path: Path, n: int) -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    while len(frames) < n:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frames.append(frame)
-    cap.release()
+    from har_ros.video_source import VideoSource
+
+    frames = list(VideoSource(path).frames(limit=n))
     assert len(frames) == n
     return frames
 

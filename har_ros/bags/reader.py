@@ -14,15 +14,18 @@ One bad message inside a good file (truncated CDR, undecodable image, impossible
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from har_ros import conversions as conv
 from har_ros.bags import typestore as ts
 from har_ros.errors import DataError, InputError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,19 @@ class SkipCount:
         """Count one skipped message (``read`` is counted by the caller)."""
         self.causes[exc.cause] += 1
         self.examples.setdefault(exc.cause, str(exc))
+
+    def readable(self, messages: Iterable[BagMessage], read: Callable[[BagMessage], T]
+                 ) -> Iterator[tuple[BagMessage, T]]:
+        """(message, ``read(message)``) for every message ``read`` can use; a BadMessage is
+        counted here and the message skipped."""
+        for m in messages:
+            self.read += 1
+            try:
+                value = read(m)
+            except BadMessage as exc:
+                self.add(exc)
+                continue
+            yield m, value
 
     def summary(self) -> str:
         """E.g. 'skipped 3 of 795 messages: 2 bad image, 1 bad stamp'."""

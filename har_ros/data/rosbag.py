@@ -33,7 +33,7 @@ def load_rosbag_recordings(bag_paths: list[str | Path], labels_paths: list[str |
     Raises DataError naming the bag or labels file when something does not fit.
     """
     from har_ros.bags.labels import UNKNOWN, load_labels
-    from har_ros.bags.reader import BadMessage, BagReader, SkipCount, read_skeletons
+    from har_ros.bags.reader import BagReader, SkipCount, read_skeletons
     from har_ros.bags.typestore import SKELETON_ARRAY
     from har_ros.data.recordings import load_label_map
 
@@ -62,13 +62,8 @@ def load_rosbag_recordings(bag_paths: list[str | Path], labels_paths: list[str |
                                 "'<camera>/skeletons')")
             bag.check_topics(chosen, [SKELETON_ARRAY])
             skipped = SkipCount()
-            for msg in bag.messages(chosen):
-                skipped.read += 1
-                try:
-                    frame = read_skeletons(bag, msg)
-                except BadMessage as exc:
-                    skipped.add(exc)
-                    continue
+            for msg, frame in skipped.readable(bag.messages(chosen),
+                                               lambda m, b=bag: read_skeletons(b, m)):
                 for skel, tid in zip(frame.skeletons, frame.track_ids, strict=True):
                     per_track.setdefault((msg.topic, tid), []).append(
                         (frame.stamp_ns, skel, frame.camera_name))

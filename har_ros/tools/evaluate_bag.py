@@ -185,13 +185,8 @@ def online_trace(bag: str, topics: list[str], classes: list[str], run: dict):
     if not run["image_input"]:
         with BagReader(bag) as src:
             frames = []
-            for m in src.messages(topics):
-                skipped.read += 1
-                try:
-                    f = read_skeletons(src, m)
-                except BadMessage as exc:
-                    skipped.add(exc)
-                    continue
+            for m, f in skipped.readable(src.messages(topics),
+                                         lambda m, b=src: read_skeletons(b, m)):
                 f.camera_name = cams[m.topic]
                 frames.append(f)
     trace = trace_from_outputs(classes, frames, actions, operator, run.get("play_wall_s", 0.0))

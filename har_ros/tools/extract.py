@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from itertools import islice
 from pathlib import Path
 
 
@@ -54,19 +55,12 @@ def bag_images(bag, topics, limit: int = 0, skipped=None):
     """CameraImage per image message of ``topics`` (bag order); a message that cannot be used
     is skipped and counted in ``skipped`` (a :class:`har_ros.bags.reader.SkipCount`)."""
     from har_ros.bag_eval import camera_of
-    from har_ros.bags.reader import BadMessage, SkipCount, read_image
+    from har_ros.bags.reader import SkipCount, read_image
     from har_ros.pose_pipeline import CameraImage
 
     skipped = skipped if skipped is not None else SkipCount()
-    for n, m in enumerate(bag.messages(topics)):
-        if limit and n >= limit:
-            return
-        skipped.read += 1
-        try:
-            image, stamp, frame_id = read_image(bag, m)
-        except BadMessage as exc:
-            skipped.add(exc)
-            continue
+    messages = islice(bag.messages(topics), limit or None)
+    for m, (image, stamp, frame_id) in skipped.readable(messages, lambda m: read_image(bag, m)):
         yield CameraImage(camera_of(m.topic), image, stamp, frame_id)
 
 
