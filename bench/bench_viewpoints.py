@@ -39,9 +39,15 @@ def placement_name(az: float, el: float) -> str:
     return f"az{az:g}_el{el:g}"
 
 
-def test_views(data_root: Path) -> dict[str, list]:
-    """Placement name -> the rendered test sequences ('orthographic' = as loaded)."""
+def test_views(data_root: Path, detector_errors: str = "", seed: int = 0) -> dict[str, list]:
+    """Placement name -> the rendered test sequences ('orthographic' = as loaded). With
+    ``detector_errors`` (a measured error model, har_ros/pose_noise.py) every clip also gets
+    the pose detector's misses, jitter and left/right swaps, as served skeletons have them
+    (each clip drawn as one window, seeded)."""
+    from dataclasses import replace
+
     from har_ros.data.utd import load_utd_mhad
+    from har_ros.pose_noise import apply_detector_errors, load_error_model
     from har_ros.viewpoint import VirtualCamera, render_sequence
 
     ds = load_utd_mhad(data_root, subjects=list(TEST_SUBJECTS))
@@ -49,6 +55,11 @@ def test_views(data_root: Path) -> dict[str, list]:
     for az, el in PLACEMENTS:
         cam = VirtualCamera(az, el, DISTANCE_M, FOCAL_PX)
         views[placement_name(az, el)] = [render_sequence(s, cam) for s in ds.sequences]
+    if detector_errors:
+        model, rng = load_error_model(detector_errors), np.random.default_rng(seed)
+        views = {name: [replace(s, skeletons=apply_detector_errors(s.skeletons[None], rng,
+                                                                   model)[0]) for s in seqs]
+                 for name, seqs in views.items()}
     return views
 
 
@@ -105,10 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", action="append", required=True, metavar="NAME=FOLDER",
                         help="a model to evaluate (repeat); NAME_s<k> groups seeds")
     parser.add_argument("--data-root", default=str(ROOT.parent / "shared/data/utd_mhad"))
+    parser.add_argument("--detector-errors", default="",
+                        help="also apply this measured pose-detector error model to the test "
+                        "skeletons (e.g. openpose_mobilenet): skeletons as served")
     parser.add_argument("--out", default="", help="JSON file for the results")
     args = parser.parse_args(argv)
     t0 = time.monotonic()
-    views = test_views(Path(args.data_root))
+    views = test_views(Path(args.data_root), args.detector_errors)
     print(f"rendered {len(views)} views of {len(views['orthographic'])} test clips",
           file=sys.stderr)
     per_model = {}
@@ -122,10 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         Path(args.out).write_text(json.dumps({
             "command": "python -m bench.bench_viewpoints " + " ".join(
-                f"--model {m}" for m in args.model),
+                f"--model {m}" for m in args.model) + (
+                f" --detector-errors {args.detector_errors}" if args.detector_errors else ""),
             "placements": {"azimuth_elevation_deg": [list(p) for p in PLACEMENTS],
                            "distance_m": DISTANCE_M, "focal_px": FOCAL_PX,
                            "image": [640, 480], "test_subjects": list(TEST_SUBJECTS)},
+            "detector_errors": args.detector_errors or None,
             "targets": TARGETS, "models": {k: v for k, v in per_model.items()},
             "paths": dict(s.partition("=")[::2] for s in args.model),
             "summary": summ, "table_md": table,

@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 TARGETS = {"utd": 0.92, "penn": 0.97}
 CONFIGS = {"utd": ROOT / "config" / "train_utd.yaml", "penn": ROOT / "config" / "train_penn.yaml",
+           "utd_frontal": ROOT / "config" / "train_utd_frontal.yaml",
            "penn_cross_view": ROOT / "config" / "train_penn_cross_view.yaml"}
 #: Datasets run when --only is not given (penn_cross_view is an extra study: --only).
 DEFAULT_DATASETS = ("utd", "penn")

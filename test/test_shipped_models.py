@@ -6,33 +6,25 @@ import numpy as np
 
 from har_ros.action_config import shipped_model_path
 from har_ros.classifier import ActionClassifier
-from har_ros.skeleton import L_HIP, NECK, R_HIP
 
 
-def _walk_windows(shared_data, clf):
+def test_default_model_recognises_walkers_crossing_side_and_ceiling_views(shared_data):
+    """Walk and jog clips of two test subjects the model never saw, rendered through virtual
+    cameras at the side, oblique above and behind-above, the body travelling across the view
+    (1.2 m/s walking, 2.4 m/s jogging) or on the spot: every placement is read as walk/jog
+    (the model trained on frontal projections read 0-9 % of these windows as walk or jog)."""
     from har_ros.data.utd import load_utd_mhad
-    from har_ros.training import build_windows
+    from har_ros.training import evaluate_sequences
+    from har_ros.viewpoint import VirtualCamera, render_sequence
 
-    # walk (a23) and jog (a22) of two test subjects the model never saw
-    ds = load_utd_mhad(shared_data / "utd_mhad", subjects=[2, 4], actions=[22, 23])
-    wi = build_windows(ds.sequences, clf.rate_hz, clf.window_frames, 3)
-    return wi.gather(np.arange(len(wi)))
-
-
-def test_default_model_treats_walking_across_the_image_like_walking_on_the_spot(shared_data):
-    """UTD-MHAD people walk on the spot; a camera sees them cross the image. The shipped
-    model leaves horizontal body displacement out (root_motion_horizontal: false), so the
-    same walk shifted 2.5 torso lengths sideways over the window gets the same answer (with
-    that channel it became bowling / baseball_swing / tennis_swing: measured)."""
     clf = ActionClassifier.load(shipped_model_path("default"))
-    w = _walk_windows(shared_data, clf)
-    hips = 0.5 * (w[:, :, R_HIP, :2] + w[:, :, L_HIP, :2])
-    torso = np.median(np.linalg.norm(w[:, :, NECK, :2] - hips, axis=-1), axis=1)
-    across = w.copy()
-    shift = np.linspace(0.0, 1.0, w.shape[1])[None, :] * 2.5 * torso[:, None]
-    present = across[..., 2] > 0
-    across[..., 0] = np.where(present, across[..., 0] + shift[..., None], 0.0)
-    p_spot, p_across = clf.predict_proba(w), clf.predict_proba(across)
-    np.testing.assert_allclose(p_across, p_spot, atol=1e-4)
-    walkish = np.isin(p_spot.argmax(1), [clf.classes.index("walk"), clf.classes.index("jog")])
-    assert walkish.mean() >= 0.9, walkish.mean()
+    walkish = [clf.classes.index("walk"), clf.classes.index("jog")]
+    ds = load_utd_mhad(shared_data / "utd_mhad", subjects=[2, 4], actions=[22, 23])
+    for az, el in ((90, 20), (45, 30), (180, 45)):
+        for speed in (0.0, 1.2):
+            seqs = [render_sequence(s, VirtualCamera(az, el, 5.0), None,
+                                    speed * (2 if clf.classes[s.label] == "jog" else 1))
+                    for s in ds.sequences]
+            pred = evaluate_sequences(clf, seqs)
+            share = np.isin(pred["win_pred"], walkish).mean()
+            assert share >= 0.9, (az, el, speed, share)
