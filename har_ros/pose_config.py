@@ -54,8 +54,8 @@ class PoseNodeConfig:
     max_batch: int = field(
         default=4,
         metadata=described("Run up to this many same-sized camera frames through the backend in "
-                           "one call (openpose_mobilenet: 199 vs 218 ms per 640x480 frame with "
-                           "two); 1 = one frame per call."),
+                           "one call (cheaper per frame than one call each; README 'Pose "
+                           "estimation' has the figures); 1 = one frame per call."),
     )
     max_people: int = field(
         default=0, metadata=described("Keep at most this many people per image (0 = no limit).")

@@ -2,7 +2,7 @@
 classes (same names; the functions that build messages need no ``types`` argument here).
 
 Building fills uint8[] and float32[] fields with ``array.array`` (fast even with
-ROS_PYTHON_CHECK_FIELDS=1, where assigning ``bytes`` costs ~89 ms per 640x480 frame).
+ROS_PYTHON_CHECK_FIELDS=1, where assigning ``bytes`` is checked element by element).
 """
 
 from __future__ import annotations
