@@ -15,7 +15,7 @@ import numpy as np
 from har_ros import decisions as dec
 from har_ros.action_config import ActionNodeConfig, resolve_model_path
 from har_ros.classifier import ActionClassifier
-from har_ros.conversions import msg_to_skeletons, stamp_to_ns
+from har_ros.conversions import MAX_STAMP_NS, msg_to_skeletons, stamp_to_ns
 from har_ros.errors import ConfigError, InputError
 from har_ros.frames import ActionDecision, SkeletonFrame, is_valid_track_id, sanitize_skeletons
 from har_ros.stats import Counters, RollingPercentiles
@@ -47,8 +47,6 @@ def window_spec(config: ActionNodeConfig, clf: ActionClassifier) -> WindowSpec:
 
 #: Causes a whole SkeletonArray is refused for (diagnostics keys; rates decide WARN).
 REFUSAL_CAUSES = ("bad_stamp", "future_stamp", "bad_messages")
-#: First stamp (ns) a builtin_interfaces/Time cannot hold (int32 seconds).
-MAX_STAMP_NS = 2**31 * 1_000_000_000
 
 
 @dataclass

@@ -58,7 +58,8 @@ SUPPORTED_ENCODINGS: tuple[str, ...] = tuple(_ENCODINGS)
 
 
 # ---------------------------------------------------------------------------- stamps
-_MAX_STAMP_NS = 2**31 * 1_000_000_000  # builtin_interfaces/Time.sec is an int32
+#: First stamp (ns) a builtin_interfaces/Time cannot hold (its sec is an int32).
+MAX_STAMP_NS = 2**31 * 1_000_000_000
 
 
 def stamp_to_ns(stamp: object, *, allow_zero: bool = True) -> int:
@@ -81,7 +82,7 @@ def stamp_to_ns(stamp: object, *, allow_zero: bool = True) -> int:
 
 def ns_to_stamp(ns: int, types: MessageTypes) -> object:
     """Integer nanoseconds -> ``builtin_interfaces/Time`` (negative values are an error)."""
-    if not 0 <= ns < _MAX_STAMP_NS:
+    if not 0 <= ns < MAX_STAMP_NS:
         raise InputError(f"stamp {ns} ns cannot be a builtin_interfaces/Time (int32 seconds)")
     return types.Time(sec=int(ns // 1_000_000_000), nanosec=int(ns % 1_000_000_000))
 
