@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=120.0, help="seconds of input")
     parser.add_argument("--fps", type=float, default=30.0, help="messages per second per camera")
     parser.add_argument("--domain", type=int, default=97, help="ROS_DOMAIN_ID to use")
+    parser.add_argument("--hostile-every", type=int, default=10,
+                        help="every N-th image message is hostile (0 = good input only, and "
+                        "no bad SkeletonArrays: the baseline to compare memory with)")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args(argv)
     os.environ.update(ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST",
@@ -140,8 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         while time.monotonic() - t0 < args.seconds and proc.poll() is None:
             i = n % len(frames)
-            if n % 10 == 9:
-                kind = hostile[(n // 10) % len(hostile)]
+            k = args.hostile_every
+            if k and n % k == k - 1:
+                kind = hostile[(n // k) % len(hostile)]
                 if kind.startswith("strip"):
                     img = conv.bgr_to_imgmsg(strip(int(kind[5:]), 8), header("now"))
                 else:
@@ -155,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                 jpg_pub.publish(CompressedImage(header=header("now"), format="jpeg",
                                                 data=jpegs[i]))
                 sent["good"] += 2
-            if n % int(args.fps) == 0:
+            if k and n % int(args.fps) == 0:
                 skel_pub.publish(bad_skeletons(n // int(args.fps)))
                 sent["bad_skeletons"] += 1
             n += 1
@@ -181,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         rclpy.try_shutdown()
     after_warmup = [r for t, r in samples if t >= 60] or [r for _, r in samples]
     result = {
-        "command": "python -m bench.bench_soak --seconds " + f"{args.seconds:g}",
+        "command": f"python -m bench.bench_soak --seconds {args.seconds:g} "
+                   f"--hostile-every {args.hostile_every}",
         "seconds": round(time.monotonic() - t0, 1), "fps_per_camera": args.fps,
         "messages_sent": sent, "nodes_alive_at_end": alive,
         "rss_mib": {"samples": samples, "after_warmup_first": after_warmup[0],
