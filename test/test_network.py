@@ -170,17 +170,3 @@ def test_policy_keeps_a_users_profile_and_switches_range_only_for_ours(tmp_path)
     env = {"ROS_AUTOMATIC_DISCOVERY_RANGE": "SUBNET"}
     confine_dds_to_loopback(env)
     assert env == {"ROS_AUTOMATIC_DISCOVERY_RANGE": "SUBNET"}
-
-
-def test_node_processes_fix_the_malloc_mmap_threshold():
-    """glibc's dynamic mmap threshold made memory grow under large refused messages (measured
-    with bench_soak); node processes fix it (har_ros.ros.memory), here on glibc Linux."""
-    import platform
-
-    from har_ros.ros import runner
-    from har_ros.ros.memory import fix_malloc_mmap_threshold
-
-    if platform.libc_ver()[0] != "glibc":
-        pytest.skip("the mmap threshold is a glibc setting")
-    assert fix_malloc_mmap_threshold() is True
-    assert runner.fix_malloc_mmap_threshold is fix_malloc_mmap_threshold
