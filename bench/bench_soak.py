@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "test"))
 RESULTS = ROOT / "bench" / "results" / "soak.json"
+#: hostile inputs: cam0 images (strips, bad stamps), cam1's PNG bomb, bad SkeletonArrays
+KINDS = ("strip256", "strip1024", "zero", "negative", "future", "bomb", "skeletons")
 VIDEO = ROOT.parent / "shared" / "data" / "video" / "exercise.avi"
 
 
@@ -53,8 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hostile-every", type=int, default=10,
                         help="every N-th image message is hostile (0 = good input only, and "
                         "no bad SkeletonArrays: the baseline to compare memory with)")
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help="hostile kinds to send, comma-separated, from: " + ", ".join(KINDS)
+                        + " (one at a time finds which input a memory growth follows)")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args(argv)
+    kinds = [k for k in args.kinds.split(",") if k]
+    if not kinds or set(kinds) - set(KINDS):
+        parser.error(f"--kinds: give some of {', '.join(KINDS)}")
     os.environ.update(ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST",
                       ROS_DOMAIN_ID=str(args.domain))
 
@@ -136,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         msg.header = header(stamp_kind)
         return msg
 
-    hostile = ["strip256", "strip1024", "zero", "negative", "future"]
+    hostile = [k for k in kinds if k not in ("bomb", "skeletons")]
     t0 = time.monotonic()
     samples, sent, n = [], {"good": 0, "hostile": 0, "bad_skeletons": 0}, 0
     next_t, next_sample = t0, t0
@@ -145,21 +153,26 @@ def main(argv: list[str] | None = None) -> int:
             i = n % len(frames)
             k = args.hostile_every
             if k and n % k == k - 1:
-                kind = hostile[(n // k) % len(hostile)]
+                kind = hostile[(n // k) % len(hostile)] if hostile else "now"
                 if kind.startswith("strip"):
                     img = conv.bgr_to_imgmsg(strip(int(kind[5:]), 8), header("now"))
                 else:
                     img = conv.bgr_to_imgmsg(frames[i], header(kind))
                 img_pub.publish(img)
-                jpg_pub.publish(CompressedImage(header=header("now"), format="png",
-                                                data=bomb))
-                sent["hostile"] += 2
+                if "bomb" in kinds:
+                    jpg_pub.publish(CompressedImage(header=header("now"), format="png",
+                                                    data=bomb))
+                else:
+                    jpg_pub.publish(CompressedImage(header=header("now"), format="jpeg",
+                                                    data=jpegs[i]))
+                sent["hostile"] += bool(hostile) + ("bomb" in kinds)
+                sent["good"] += (not hostile) + ("bomb" not in kinds)
             else:
                 img_pub.publish(conv.bgr_to_imgmsg(frames[i], header("now")))
                 jpg_pub.publish(CompressedImage(header=header("now"), format="jpeg",
                                                 data=jpegs[i]))
                 sent["good"] += 2
-            if k and n % int(args.fps) == 0:
+            if k and "skeletons" in kinds and n % int(args.fps) == 0:
                 skel_pub.publish(bad_skeletons(n // int(args.fps)))
                 sent["bad_skeletons"] += 1
             n += 1
@@ -186,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     after_warmup = [r for t, r in samples if t >= 60] or [r for _, r in samples]
     result = {
         "command": f"python -m bench.bench_soak --seconds {args.seconds:g} "
-                   f"--hostile-every {args.hostile_every}",
+                   f"--hostile-every {args.hostile_every} --kinds {','.join(kinds)}",
         "seconds": round(time.monotonic() - t0, 1), "fps_per_camera": args.fps,
         "messages_sent": sent, "nodes_alive_at_end": alive,
         "rss_mib": {"samples": samples, "after_warmup_first": after_warmup[0],

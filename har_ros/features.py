@@ -7,7 +7,8 @@ T frames at the model rate. Output: (B, T, F) float32. Per frame, in this order:
   that frame (neck; when the neck is missing, the hip midpoint shifted by the window's median
   hip->neck vector) and divided by the window's robust torso length (median over frames of
   |neck - hip midpoint|; fallbacks: 1.4 x median shoulder width, then a third of the window's
-  joint-extent height, then 1). Missing joints are 0 and never enter origin or scale.
+  joint-extent height, then 1; with ``scale_shoulders`` the larger of torso and 1.4 x shoulder
+  width). Missing joints are 0 and never enter origin or scale.
   Raw (``normalise=False``, the seed): pixels as given.
 * ``masks`` (18, optional): 1 where the joint is present, 0 where missing.
 * ``velocities`` (36, optional): coords(t) - coords(t-1) per model frame where the joint is
@@ -46,6 +47,10 @@ class FeatureConfig:
     root_motion_horizontal: bool = True
     #: Standardise each channel with the training set's mean/std (stats live in the checkpoint).
     standardise: bool = True
+    #: Window scale = the larger of the torso and 1.4 x the shoulder width (off: the torso
+    #: alone). A camera looking down shortens the torso in the image and one from the side
+    #: the shoulders; the larger of the two stays near the body's size from any viewpoint.
+    scale_shoulders: bool = False
 
     @property
     def num_features(self) -> int:
@@ -114,10 +119,10 @@ def window_features(windows: np.ndarray, config: FeatureConfig | None = None,
     return out
 
 
-def kernel_flags(cfg: FeatureConfig) -> tuple[bool, bool, bool, bool, bool]:
+def kernel_flags(cfg: FeatureConfig) -> tuple[bool, bool, bool, bool, bool, bool]:
     """The channel switches ``_features`` takes, in its argument order."""
     return (cfg.normalise, cfg.masks, cfg.velocities, cfg.root_motion and cfg.normalise,
-            cfg.root_motion_horizontal)
+            cfg.root_motion_horizontal, cfg.scale_shoulders)
 
 
 _JIT = {"nogil": True, "error_model": "numpy"}
@@ -150,7 +155,7 @@ def _usable(v: float) -> bool:
 
 
 @njit(**_JIT)
-def _body_frame(x, y, p, ox, oy, stats, counts) -> float:
+def _body_frame(x, y, p, ox, oy, stats, counts, scale_shoulders) -> float:
     """Body origin per frame into ``ox``, ``oy`` (T,) and the window scale (returned), pixels.
 
     ``x``, ``y`` (T, 18) with missing joints at 0, ``p`` (T, 18) presence; ``stats`` (8, T)
@@ -182,8 +187,9 @@ def _body_frame(x, y, p, ox, oy, stats, counts) -> float:
     med = np.empty(8, np.float32)
     for k in range(8):
         med[k] = _median(stats[k], counts[k])
-    # Scale: median torso, else 1.4 x median shoulder width, else a third of the joints'
-    # vertical extent, else 1.
+    # Scale: median torso (with scale_shoulders the larger of it and 1.4 x median shoulder
+    # width), else 1.4 x median shoulder width, else a third of the joints' vertical extent,
+    # else 1.
     ymin, ymax, cnt, sx, sy = np.inf, -np.inf, 0, f32(0.0), f32(0.0)
     for t in range(t_len):
         for j in range(x.shape[1]):
@@ -193,6 +199,8 @@ def _body_frame(x, y, p, ox, oy, stats, counts) -> float:
                 sx += x[t, j]
                 sy += y[t, j]
     scale = med[0]
+    if scale_shoulders and _usable(med[1]) and f32(1.4) * med[1] > scale:
+        scale = f32(1.4) * med[1]
     if not _usable(scale):
         scale = f32(1.4) * med[1]
     if not _usable(scale):
@@ -219,8 +227,8 @@ def _body_frame(x, y, p, ox, oy, stats, counts) -> float:
 
 
 @njit(**_JIT)
-def _features(w, joints, normalise, masks, velocities, root_motion, root_horizontal, out
-              ) -> None:
+def _features(w, joints, normalise, masks, velocities, root_motion, root_horizontal,
+              scale_shoulders, out) -> None:
     """Fill ``out`` (B, T, F), zeroed, from pixel windows ``w`` (B, T, 18, 3) float32, using
     the ``joints`` (18,) that are True."""
     n_win, t_len, n_j = w.shape[0], w.shape[1], w.shape[2]
@@ -241,7 +249,7 @@ def _features(w, joints, normalise, masks, velocities, root_motion, root_horizon
                 y[t, j] = yv if ok else np.float32(0.0)
         scale = np.float32(1.0)
         if normalise:
-            scale = _body_frame(x, y, p, ox, oy, stats, counts)
+            scale = _body_frame(x, y, p, ox, oy, stats, counts, scale_shoulders)
         inv = np.float32(1.0) / scale
         for t in range(t_len):
             for j in range(n_j):

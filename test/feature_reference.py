@@ -21,7 +21,7 @@ def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
     return np.where(n[..., 0] > 0, med, np.nan)
 
 
-def body_frame(x: np.ndarray, y: np.ndarray, present: np.ndarray
+def body_frame(x: np.ndarray, y: np.ndarray, present: np.ndarray, scale_shoulders: bool = False
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Body origin per frame (ox, oy: (B, T) pixels) and window scale (B,) pixels.
 
@@ -49,6 +49,9 @@ def body_frame(x: np.ndarray, y: np.ndarray, present: np.ndarray
     ymin = np.where(present, y, np.inf).min(axis=(1, 2))
     extent = np.where(any_p, (ymax - ymin) / 3.0, np.nan)
     scale = torso
+    if scale_shoulders:
+        wide = np.isfinite(shoulder) & (shoulder > 1e-6) & ~(1.4 * shoulder <= torso)
+        scale = np.where(wide, 1.4 * shoulder, torso)
     for fallback in (1.4 * shoulder, extent):
         scale = np.where(np.isfinite(scale) & (scale > 1e-6), scale, fallback)
     scale = np.where(np.isfinite(scale) & (scale > 1e-6), scale, 1.0).astype(np.float32)
@@ -88,7 +91,7 @@ def reference_window_features(windows: np.ndarray,
     out = np.zeros((b, t, cfg.num_features), dtype=np.float32)
     j2 = 2 * NUM_JOINTS
     if cfg.normalise:
-        ox, oy, scale = body_frame(x * pf, y * pf, present)
+        ox, oy, scale = body_frame(x * pf, y * pf, present, cfg.scale_shoulders)
         inv = (1.0 / scale)[:, None, None]
         cx = (x - ox[..., None]) * inv * pf
         cy = (y - oy[..., None]) * inv * pf

@@ -171,9 +171,9 @@ def test_simulate_low_fps_interpolates_between_kept_frames():
     assert (s[1, 1:6, L_SHOULDER] == 0).all() and s[1, 6, L_SHOULDER, 2] == 1
 
 
-ALL_CONFIGS = [FeatureConfig(n, m, v, r, h)
+ALL_CONFIGS = [FeatureConfig(n, m, v, r, h, scale_shoulders=s)
                for n in (True, False) for m in (True, False) for v in (True, False)
-               for r in (True, False) for h in (True, False)]
+               for r in (True, False) for h in (True, False) for s in (True, False)]
 
 
 def _adversarial_windows(seed: int = 0) -> np.ndarray:
@@ -231,9 +231,29 @@ def test_compiled_kernel_matches_the_numpy_reference_on_real_windows(shared_data
         w = wi.gather(np.arange(len(wi)))
         assert len(w) > 300
         for cfg in (FeatureConfig(), FeatureConfig(root_motion_horizontal=False),
-                    FeatureConfig.seed()):
+                    FeatureConfig(scale_shoulders=True), FeatureConfig.seed()):
             np.testing.assert_allclose(window_features(w, cfg),
                                        reference_window_features(w, cfg), rtol=1e-5, atol=1e-5)
+
+
+def test_shoulder_scale_keeps_the_body_size_when_a_camera_looks_down():
+    """Seen from above, the torso shortens in the image and the shoulders do not: with
+    scale_shoulders the window scale (here read from the wrists' normalised x) stays, with
+    the torso alone it grows ~3x. Seen from the side (shoulders narrow), both use the torso."""
+    w = _windows(b=1, t=6)
+    w[..., R_SHOULDER, :2] = [265, 205]
+    w[..., L_SHOULDER, :2] = [335, 205]  # 70 px wide: 1.4 x 70 = 98 px ~ the 100 px torso
+    down = w.copy()
+    down[..., 1] = 200 + (w[..., 1] - 200) * 0.34  # elevation ~70 degrees: y shrinks
+    side = w.copy()
+    side[..., 0] = 300 + (w[..., 0] - 300) * 0.2  # from the side: x shrinks
+    xs = [R_WRIST * 2, L_WRIST * 2]
+    for cfg, ratio in ((FeatureConfig(scale_shoulders=True), 1.0), (FeatureConfig(), 1 / 0.34)):
+        f, fd = window_features(w, cfg), window_features(down, cfg)
+        np.testing.assert_allclose(fd[..., xs], f[..., xs] * ratio, rtol=0.05)
+    for cfg in (FeatureConfig(scale_shoulders=True), FeatureConfig()):
+        np.testing.assert_allclose(window_features(side, cfg)[..., xs],
+                                   window_features(w, cfg)[..., xs] * 0.2, rtol=1e-4)
 
 
 def test_channel_joints_names_the_joint_behind_every_channel():
