@@ -356,12 +356,18 @@ class SafetyGate:
                               "unreachable)", True))
         if self._refused is not None:
             out.append((safe, self._refused, True))
+        # a publisher DDS will not connect (its offered deadline or lease exceeds what this gate
+        # requests): say so, it explains the silence
+        hint = ("; a publisher offers QoS this subscription cannot match (its deadline or "
+                "lease exceeds deadline_s / liveliness_lease_s)"
+                if self.counters["incompatible_qos"] else "")
         if self._last is None:
-            out.append((safe, "no decision yet", True))
+            out.append((safe, "no decision yet" + hint, True))
             return out
         arrival_s, stamp_ns, status, action = self._last
         if self._deadline_missed or now_s - arrival_s > cfg.deadline_s:
-            out.append((safe, f"no decision within the deadline ({cfg.deadline_s:.3f} s)", True))
+            out.append((safe, f"no decision within the deadline ({cfg.deadline_s:.3f} s)" + hint,
+                        True))
         age_s = now_s - stamp_ns * 1e-9
         if age_s > cfg.max_age_s:
             out.append((safe, f"decision stamp {age_s:.3f} s old (max_age_s "

@@ -165,6 +165,15 @@ def test_foreign_sender_keeps_the_gate_safe_for_a_lease_after_its_last_message()
     assert outs[-1].fraction == 1.0
 
 
+def test_an_incompatible_publisher_is_named_as_the_cause_of_silence():
+    gate = SafetyGate(CFG)
+    gate.on_publishers(1)
+    gate.on_incompatible_qos()
+    out = gate.update(T0)
+    assert out.fraction == CFG.safe_fraction and "cannot match" in out.reason
+    assert gate.counters["incompatible_qos"] == 1
+
+
 def test_slower_at_once_faster_only_after_it_held():
     sim = Sim().at_full_speed()
     outs = sim.run(0.2, lambda t: decision(t, OK, "wave"))
