@@ -285,6 +285,7 @@ class SafetyGate:
         self._fraction = config.safe_fraction
         self._publishers = 0
         self._alive: int | None = None  # alive publishers by the liveliness event; None: none yet
+        self._not_alive = 0  # matched publishers whose lease expired (a crashed one lingers)
         self._deadline_missed = False
         self._last: tuple[float, int, int, str] | None = None  # arrival_s, stamp_ns, status, action
         self._refused: str | None = None  # why the newest message was refused
@@ -317,7 +318,9 @@ class SafetyGate:
         return True
 
     def on_publishers(self, count: int) -> None:
-        """The number of publishers the input topic has now (from the ROS graph)."""
+        """The number of publishers the input topic has now (from the ROS graph; a killed one
+        stays there until its DDS participant lease expires, seconds later: those the
+        liveliness event reports not alive are not counted)."""
         self._publishers = int(count)
 
     def on_deadline_missed(self) -> None:
@@ -325,11 +328,13 @@ class SafetyGate:
         self.counters["deadline_missed"] += 1
         self._deadline_missed = True
 
-    def on_liveliness(self, alive_count: int) -> None:
-        """The subscription's liveliness-changed event: ``alive_count`` publishers alive."""
+    def on_liveliness(self, alive_count: int, not_alive_count: int = 0) -> None:
+        """The subscription's liveliness-changed event: ``alive_count`` matched publishers
+        alive, ``not_alive_count`` matched but with their lease expired."""
         if alive_count == 0 and (self._alive or 0) > 0:
             self.counters["liveliness_lost"] += 1
         self._alive = int(alive_count)
+        self._not_alive = max(int(not_alive_count), 0)
 
     def on_incompatible_qos(self) -> None:
         """A publisher offers QoS the subscription cannot match (its messages never arrive)."""
@@ -342,11 +347,12 @@ class SafetyGate:
         out: list[tuple[float, str, bool]] = []
         recent = {p for p, t in self._senders.items() if now_s - t <= cfg.liveliness_lease_s}
         self._senders = {p: t for p, t in self._senders.items() if p in recent}
-        spoof = max(self._publishers, len(recent))
+        publishers = max(self._publishers - self._not_alive, 0)
+        spoof = max(publishers, len(recent))
         if spoof > 1:
             out.append((safe, f"{spoof} publishers on the decision topic (expected 1): another "
                               "one could spoof decisions (e.g. NO_PERSON)", True))
-        elif self._publishers == 0:
+        elif publishers == 0:
             out.append((safe, "no publisher on the decision topic", True))
         if spoof > 1 and not self._spoofing:
             self.counters["spoofing"] += 1

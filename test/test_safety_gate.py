@@ -165,6 +165,23 @@ def test_foreign_sender_keeps_the_gate_safe_for_a_lease_after_its_last_message()
     assert outs[-1].fraction == 1.0
 
 
+def test_a_killed_publisher_lingering_in_the_graph_is_not_a_second_publisher():
+    """After a crash the dead publisher stays in the ROS graph until its participant lease
+    expires; liveliness reports it not alive, so a restarted node is not taken for a spoofer."""
+    sim = Sim().at_full_speed()
+    sim.gate.on_liveliness(0, 1)  # killed: lease expired
+    sim.run(1.2, None)  # restarting takes longer than a lease (a sender counts for a lease)
+    assert sim.out.fraction == CFG.safe_fraction
+    sim.gate.on_publishers(2)  # restarted: the new one and the dead one in the graph
+    sim.gate.on_liveliness(1, 1)
+    outs = sim.run(2.0, lambda t: decision(t, publisher="node-a-restarted"))
+    assert outs[-1].fraction == 1.0 and not any("publishers" in o.reason for o in outs)
+    sim.gate.on_liveliness(2, 1)  # but a second live one is
+    sim.gate.on_publishers(3)
+    sim.run(0.1)
+    assert sim.out.fraction == CFG.safe_fraction and "2 publishers" in sim.out.reason
+
+
 def test_an_incompatible_publisher_is_named_as_the_cause_of_silence():
     gate = SafetyGate(CFG)
     gate.on_publishers(1)

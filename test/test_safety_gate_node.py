@@ -137,6 +137,20 @@ def test_gate_follows_the_policy_and_goes_safe_when_the_publisher_dies(ros_domai
             spin_until(robot.ex, lambda: False, 1.5)
             assert robot.speed() == cfg.safe_fraction
             assert int(diag["internal_errors"]) == 0
+            # a restarted publisher: the killed one may linger in the ROS graph (its participant
+            # lease), but liveliness reports it not alive, so this is no "second publisher"
+            t_restart = time.monotonic()
+            pub2 = _start_publisher(env)
+            try:
+                t_back = robot.wait_speed(cfg.no_person_fraction, 30)
+                spoof = [s.message for t, s in robot.diags
+                         if t >= t_restart and "2 publishers" in s.message]
+                print(f"restarted publisher -> full speed again after "
+                      f"{'-' if t_back is None else f'{t_back - t_restart:.3f} s'} (process "
+                      f"start included); 'second publisher' reported: {len(spoof)} times")
+                assert t_back is not None and not spoof
+            finally:
+                stop(pub2)
             robot.node.destroy_node()
     finally:
         if pub is not None:

@@ -54,7 +54,7 @@ class SafetyGateNode(Node):
         events = SubscriptionEventCallbacks(
             deadline=lambda _info: self._event(self.gate.on_deadline_missed),
             liveliness=lambda info: self._event(lambda: self.gate.on_liveliness(
-                info.alive_count)),
+                info.alive_count, info.not_alive_count)),
             incompatible_qos=lambda _info: self._event(self.gate.on_incompatible_qos),
         )
         self.sub = self.create_subscription(ActionStamped, INPUT_TOPIC, self._on_action, in_qos,
