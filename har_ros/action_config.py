@@ -114,6 +114,18 @@ class ActionNodeConfig:
         default=5.0, metadata=described("Rate of the operator-level 'action' topic, published even "
                                     "when nothing new arrives (Hz).")
     )
+    deadline_periods: float = field(
+        default=2.0,
+        metadata=described("QoS deadline offered on 'action' and 'actions', in heartbeat periods "
+                           "(deadline = deadline_periods / heartbeat_hz s; 2 at 5 Hz = 0.4 s): a "
+                           "subscriber requesting it hears of a silent node after that long."),
+    )
+    liveliness_lease_s: float = field(
+        default=1.0,
+        metadata=described("QoS liveliness lease offered on 'action' and 'actions' (AUTOMATIC; s): "
+                           "a subscriber requesting it hears of a killed or frozen node within "
+                           "about this long."),
+    )
     operator_regions: list[float] = field(
         default_factory=list,
         metadata=described("Workspace region per camera, flattened [x0, y0, x1, y1, ...] in pixels "
@@ -146,6 +158,10 @@ class ActionNodeConfig:
             gap_reset_s=self.gap_reset_s,
         )
 
+    def deadline_s(self) -> float:
+        """The QoS deadline offered on 'action' and 'actions' (s)."""
+        return self.deadline_periods / self.heartbeat_hz
+
     def region_for(self, index: int) -> tuple[float, float, float, float] | None:
         if not self.operator_regions:
             return None
@@ -158,7 +174,8 @@ class ActionNodeConfig:
         Ranges (s = seconds): expected_window_frames 0..10000 (the checkpoint bound),
         expected_rate_hz [0, 1000], max_gap_s [0, 60], gap_reset_s (0, 3600] and above
         max_gap_s, forget_after_s (0, 86400], min_window_fill (0, 1], stale_after_s (0, 3600],
-        fusion_tolerance_s [0, 60], heartbeat_hz (0, 100], torch_threads 1..256,
+        fusion_tolerance_s [0, 60], heartbeat_hz (0, 100], deadline_periods (1, 100],
+        liveliness_lease_s [0.05, 3600], torch_threads 1..256,
         diagnostics_period_s [0.05, 3600]; confidence_threshold, smoothing and hysteresis as
         in :class:`har_ros.decisions.DecisionConfig`.
         """
@@ -180,6 +197,9 @@ class ActionNodeConfig:
             "stale_after_s": (0, 3600, True, False, "older input makes the decision STALE"),
             "fusion_tolerance_s": (0, 60, False, False, "0 = fuse only equal window ends"),
             "heartbeat_hz": (0, 100, True, False, "rate of the 'action' topic"),
+            "deadline_periods": (1, 100, True, False,
+                                 "QoS deadline in heartbeat periods; 2 leaves room for jitter"),
+            "liveliness_lease_s": (0.05, 3600, False, False, "QoS liveliness lease"),
             "torch_threads": (1, 256, False, True, "CPU threads for inference"),
             "diagnostics_period_s": (0.05, 3600, False, False, "period of /diagnostics"),
         }

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "evaluate",
     "pose-node": "pose_node",
     "action-node": "action_node",
+    "safety-gate": "safety_gate",
     "run": "run_pipeline",
     "demo": "demo",
     "camera": "camera",
@@ -107,6 +108,7 @@ EXECUTABLES: dict[str, str | None] = {
     "har-ros": None,
     "pose_node": "pose-node",
     "action_node": "action-node",
+    "safety_gate": "safety-gate",
     "pipeline": "run",
 }
 

@@ -1,16 +1,20 @@
 """Launch the har_ros pipeline: pose_node (images -> skeletons) and action_node
-(skeletons -> ActionStamped), with remappable topics.
+(skeletons -> ActionStamped), with remappable topics; optionally the reference safety_gate
+(action -> speed_scale).
 
   ros2 launch har_ros pipeline.launch.py cameras:="[cam_ceiling, cam_side]" \
-      image_topics:="[/ceiling/image_raw, /side/image_raw/compressed]" namespace:=har
+      image_topics:="[/ceiling/image_raw, /side/image_raw/compressed]" namespace:=har \
+      safety_gate:=true
 
-Arguments: cameras, image_topics, backend, model, params_file, namespace, use_sim_time.
+Arguments: cameras, image_topics, backend, model, params_file, namespace, use_sim_time,
+safety_gate, safety_gate_params.
 Outputs (relative to the namespace): <camera>/skeletons, actions (per track), action
-(operator-level heartbeat) and /diagnostics.
+(operator-level heartbeat), speed_scale (with safety_gate:=true) and /diagnostics.
 """
 
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
+from launch.conditions import IfCondition
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
@@ -29,6 +33,11 @@ ARGUMENTS = {
     ),
     "namespace": ("", "Namespace for both nodes and their topics."),
     "use_sim_time": ("false", "Use /clock (true when replaying a bag with --clock)."),
+    "safety_gate": ("false", "Also start the reference safety gate (action -> speed_scale)."),
+    "safety_gate_params": (
+        PathJoinSubstitution([FindPackageShare("har_ros"), "config", "safety_gate.yaml"]),
+        "The safety gate's policy: a parameter file with a safety_gate: section.",
+    ),
 }
 
 
@@ -58,4 +67,13 @@ def generate_launch_description() -> LaunchDescription:
         parameters=[cfg["params_file"], dict(common, model_path=cfg["model"])],
         output="screen",
     )
-    return LaunchDescription([*declared, pose, action])
+    gate = Node(
+        package="har_ros",
+        executable="safety_gate",
+        name="safety_gate",
+        namespace=cfg["namespace"],
+        parameters=[cfg["safety_gate_params"], {"use_sim_time": cfg["use_sim_time"]}],
+        output="screen",
+        condition=IfCondition(cfg["safety_gate"]),
+    )
+    return LaunchDescription([*declared, pose, action, gate])

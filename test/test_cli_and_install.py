@@ -43,16 +43,19 @@ def test_print_params_shows_every_parameter_with_a_description(capsys):
 def test_installed_executables_exist_and_run():
     """make setup / colcon install the nodes in lib/har_ros and the CLI in bin."""
     prefix = Path(sys.prefix)
-    for exe in EXECUTABLES:
-        path = prefix / ("bin" if exe == "har-ros" else "lib/har_ros") / exe
-        if not path.exists():
-            pytest.skip(f"{path} not installed (run 'make setup')")
+    missing = [str(path) for exe in EXECUTABLES
+               if not (path := prefix / ("bin" if exe == "har-ros" else "lib/har_ros") / exe)
+               .exists()]
+    if any(p.endswith(("/pose_node", "/har-ros")) for p in missing):
+        pytest.skip(f"{missing} not installed (run 'make setup')")
     out = subprocess.run([str(prefix / "lib/har_ros/pose_node"), "--print-params"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "net_height" in out.stdout
     out = subprocess.run([str(prefix / "bin/har-ros"), "info"], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0 and "built" in out.stdout
+    if missing:  # an install older than this checkout (a node added since): the rest passed
+        pytest.skip(f"{missing} not installed (rerun 'make setup')")
 
 
 def test_package_xml_is_format_3_and_declares_runtime_keys():
@@ -80,3 +83,16 @@ def test_setup_py_builds_the_toolkit_wheel(tmp_path):
     assert not any(n.startswith("har_ros/msg/") for n in names), "messages need colcon/make"
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "har-ros = har_ros.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
+
+
+def test_every_executable_is_installed_by_cmake():
+    """Each node executable of the CLI is generated and installed by CMakeLists.txt."""
+    import re
+
+    text = (REPO / "CMakeLists.txt").read_text()
+    generated = re.search(r"foreach\(entry ([^)]*)\)", text).group(1).split()
+    assert set(generated) == set(EXECUTABLES)
+    for exe in EXECUTABLES:
+        if exe != "har-ros":
+            assert f"${{CMAKE_CURRENT_BINARY_DIR}}/scripts/{exe}\n" in text, exe
+    assert EXECUTABLES["safety_gate"] == "safety-gate" and "safety-gate" in COMMANDS

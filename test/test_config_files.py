@@ -7,13 +7,16 @@ import yaml
 
 from har_ros.action_config import ActionNodeConfig
 from har_ros.pose_config import PoseNodeConfig
+from har_ros.safety_gate import SafetyGateConfig
 from har_ros.tools.params_table import param_rows
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
-NODES = {"pose_node": PoseNodeConfig, "action_node": ActionNodeConfig}
+NODES = {"pose_node": PoseNodeConfig, "action_node": ActionNodeConfig,
+         "safety_gate": SafetyGateConfig}
 
 
-@pytest.mark.parametrize("filename", ["pose_node.yaml", "action_node.yaml", "pipeline.yaml"])
+@pytest.mark.parametrize("filename", ["pose_node.yaml", "action_node.yaml", "pipeline.yaml",
+                                      "safety_gate.yaml"])
 def test_yaml_defaults_equal_dataclass_defaults(filename):
     data = yaml.safe_load((CONFIG / filename).read_text())
     for node, params in data.items():

@@ -55,7 +55,7 @@ def test_launch_file_declares_both_nodes_with_remappable_settings():
     ld = launch_stand_in.load_launch_file(REPO_ROOT / "launch" / "pipeline.launch.py")
     declared = {e.name for e in ld.entities if isinstance(e, launch_stand_in.DeclareLaunchArgument)}
     assert declared == {"cameras", "image_topics", "backend", "model", "params_file",
-                        "namespace", "use_sim_time"}
+                        "namespace", "use_sim_time", "safety_gate", "safety_gate_params"}
     nodes = launch_stand_in.evaluate(
         ld, {"cameras": "[cam_a, cam_b]", "image_topics": "[/a/image_raw, /b/compressed]",
              "namespace": "cell1", "use_sim_time": "true", "backend": "mediapipe"},
@@ -69,6 +69,20 @@ def test_launch_file_declares_both_nodes_with_remappable_settings():
                                      "backend": "mediapipe"}
     assert action["parameters"][1] == {"use_sim_time": True, "cameras": ["cam_a", "cam_b"],
                                        "model_path": ""}
+
+
+def test_launch_file_starts_the_safety_gate_only_when_asked():
+    ld = launch_stand_in.load_launch_file(REPO_ROOT / "launch" / "pipeline.launch.py")
+    nodes = launch_stand_in.evaluate(ld, {"safety_gate": "true", "namespace": "cell1",
+                                          "use_sim_time": "true"},
+                                     share={"har_ros": REPO_ROOT})
+    assert [n["executable"] for n in nodes] == ["pose_node", "action_node", "safety_gate"]
+    gate = nodes[2]
+    assert gate["namespace"] == "cell1" and gate["name"] == "safety_gate"
+    assert gate["parameters"] == [REPO_ROOT / "config" / "safety_gate.yaml",
+                                  {"use_sim_time": True}]
+    cmd = launch_stand_in.command_line(gate, Path("/opt/x"))
+    assert cmd[:2] == ["/opt/x/lib/har_ros/safety_gate", "--ros-args"]
 
 
 class Camera:

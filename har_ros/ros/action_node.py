@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.event_handler import PublisherEventCallbacks
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
@@ -24,6 +25,7 @@ from har_ros.msg import ActionStamped, SkeletonArray
 from har_ros.ros import conversions as conv
 from har_ros.ros import diagnostics as diag
 from har_ros.ros.params import declare_config
+from har_ros.ros.qos import decision_qos, describe
 from har_ros.stats import RollingPercentiles
 
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
@@ -63,8 +65,18 @@ class ActionNode(Node):
         self.latency_ms = RollingPercentiles()
         self.pipeline.counters.inc("internal_errors", 0)
         self.rates = diag.PeriodRates((*ERROR_CAUSES, *WARN_CAUSES), time.monotonic())
-        self.actions_pub = self.create_publisher(ActionStamped, "actions", RELIABLE)
-        self.action_pub = self.create_publisher(ActionStamped, "action", RELIABLE)
+        # The QoS contract (har_ros/ros/qos.py): a deadline of deadline_periods heartbeats and
+        # AUTOMATIC liveliness, so a subscriber requesting them hears of a dead or frozen node.
+        # 'actions' offers the same profile (its silence is normal with nobody in view: there
+        # the liveliness is what tells a dead node). A missed offered deadline on 'action' (a
+        # late heartbeat) is counted in diagnostics.
+        self.decision_qos = decision_qos(cfg.deadline_s(), cfg.liveliness_lease_s)
+        self.pipeline.counters.inc("heartbeat_deadline_missed", 0)
+        late = PublisherEventCallbacks(
+            deadline=lambda _info: self.pipeline.counters.inc("heartbeat_deadline_missed"))
+        self.actions_pub = self.create_publisher(ActionStamped, "actions", self.decision_qos)
+        self.action_pub = self.create_publisher(ActionStamped, "action", self.decision_qos,
+                                                event_callbacks=late)
         for camera in cfg.cameras:
             self.create_subscription(SkeletonArray, f"{camera}/skeletons",
                                      lambda msg, c=camera: self._on_skeletons(c, msg), RELIABLE)
@@ -74,7 +86,8 @@ class ActionNode(Node):
         clf = self.pipeline.classifier
         self.get_logger().info(
             f"model: {len(clf.classes)} classes, window {clf.window_frames} frames at "
-            f"{clf.rate_hz} Hz; cameras {cfg.cameras}"
+            f"{clf.rate_hz} Hz; cameras {cfg.cameras}; 'action'/'actions' QoS: "
+            f"{describe(self.decision_qos)}"
         )
 
     def _now_s(self) -> float:

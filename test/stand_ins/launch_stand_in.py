@@ -50,6 +50,20 @@ def resolve(value, ctx: dict) -> str:
     return value.perform(ctx) if isinstance(value, _Subst) else str(value)
 
 
+class IfCondition:
+    """launch.conditions.IfCondition: true for 'true'/'1', false for 'false'/'0' (any case);
+    launch refuses anything else."""
+
+    def __init__(self, predicate) -> None:
+        self.predicate = predicate
+
+    def evaluate(self, ctx: dict) -> bool:
+        text = resolve(self.predicate, ctx).strip().lower()
+        if text not in ("true", "1", "false", "0"):
+            raise ValueError(f"IfCondition: {text!r} is not a boolean")
+        return text in ("true", "1")
+
+
 class DeclareLaunchArgument:
     def __init__(self, name: str, default_value=None, description: str = "") -> None:
         self.name, self.default_value, self.description = name, default_value, description
@@ -57,8 +71,9 @@ class DeclareLaunchArgument:
 
 class Node:
     def __init__(self, package, executable, name=None, namespace="", parameters=(),
-                 remappings=(), output=None, arguments=()) -> None:
+                 remappings=(), output=None, arguments=(), condition=None) -> None:
         self.package, self.executable, self.name = package, executable, name
+        self.condition = condition
         self.namespace, self.parameters = namespace, list(parameters)
         self.remappings, self.arguments = list(remappings), list(arguments)
 
@@ -73,6 +88,7 @@ def install() -> None:
     mods = {
         "launch": {"LaunchDescription": LaunchDescription},
         "launch.actions": {"DeclareLaunchArgument": DeclareLaunchArgument},
+        "launch.conditions": {"IfCondition": IfCondition},
         "launch.substitutions": {"LaunchConfiguration": LaunchConfiguration,
                                  "PathJoinSubstitution": PathJoinSubstitution},
         "launch_ros": {},
@@ -100,7 +116,8 @@ def _parse(text: str):
 
 
 def evaluate(ld: LaunchDescription, overrides: dict[str, str], share: dict[str, Path]) -> list:
-    """Resolve the declared nodes for launch arguments ``overrides`` (others: defaults)."""
+    """Resolve the declared nodes for launch arguments ``overrides`` (others: defaults); a
+    node whose condition is false is left out, as launch does."""
     declared = [e for e in ld.entities if isinstance(e, DeclareLaunchArgument)]
     ctx = {"args": {}, "share": share}
     unknown = set(overrides) - {d.name for d in declared}
@@ -111,6 +128,8 @@ def evaluate(ld: LaunchDescription, overrides: dict[str, str], share: dict[str, 
     nodes = []
     for e in ld.entities:
         if not isinstance(e, Node):
+            continue
+        if e.condition is not None and not e.condition.evaluate(ctx):
             continue
         params = []
         for p in e.parameters:
