@@ -30,6 +30,9 @@ COMMANDS: dict[str, str] = {
 }
 
 
+#: Commands that start ROS nodes: their processes tune the allocator first (har_ros/ros/memory.py).
+NODE_COMMANDS = frozenset({"pose-node", "action-node", "safety-gate", "run", "demo"})
+
 #: command -> (option, module): the command runs that module instead when the option is given
 #: (``har-ros evaluate --bag ...`` evaluates the whole pipeline on a labelled bag).
 ALTERNATES: dict[str, tuple[str, str]] = {"evaluate": ("--bag", "evaluate_bag")}
@@ -81,6 +84,12 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``har-ros`` console command; returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in NODE_COMMANDS:
+        # Before any import below starts a thread (each thread's first allocation picks its
+        # arena): set here, the settings act as if given in the environment.
+        from har_ros.ros.memory import tune_malloc
+
+        tune_malloc()
     # Everything from --ros-args on belongs to rclpy (remappings, parameters, log levels), as
     # launch_ros and `ros2 run` pass it.
     ros_args: list[str] = []

@@ -59,12 +59,20 @@ def test_allocator_settings_from_the_environment_win():
     assert applied == "MALLOC_ARENA_MAX,MALLOC_TRIM_THRESHOLD_"
 
 
-def test_node_processes_tune_the_allocator():
-    """Both ways a node process starts (run_nodes, the demo) call tune_malloc before rclpy."""
-    import inspect
-
-    from har_ros.ros import demo_runner, runner
-
-    for fn in (runner.run_nodes, demo_runner.run_demo):
-        src = inspect.getsource(fn)
-        assert "tune_malloc()" in src and src.index("tune_malloc()") < src.index("rclpy.init(")
+def test_node_commands_tune_the_allocator_first():
+    """`har-ros <node command>` tunes before parsing its arguments (which imports the node's
+    modules and their threads); other commands leave the allocator alone."""
+    probe = PROBE.replace('applied = tune_malloc() if sys.argv[1] == "tuned" else []', (
+        "from har_ros import cli\n"
+        "try:\n"
+        "    cli.main([sys.argv[1], '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "applied = []"))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    held = {}
+    for command in ("pose-node", "run", "info"):
+        out = subprocess.run([sys.executable, "-c", probe, command], env=clean,
+                             capture_output=True, text=True, timeout=300, check=True)
+        held[command] = int(out.stdout.split()[-1])
+    assert held == {"pose-node": 10, "run": 10, "info": 0}

@@ -21,7 +21,6 @@ from har_ros.draw import draw_skeletons
 from har_ros.frames import track_number
 from har_ros.msg import ActionStamped, SkeletonArray
 from har_ros.ros import conversions as conv
-from har_ros.ros.memory import tune_malloc
 from har_ros.ros.params import check_overrides
 from har_ros.ros.runner import RCLError, check_network_env
 from har_ros.timeline import format_timeline, plot_timeline
@@ -95,7 +94,6 @@ def run_demo(video: Path, out_dir: Path, max_seconds: float, backend: str, model
     from har_ros.ros.video_publisher import VideoPublisher
 
     check_network_env()
-    tune_malloc()
     try:
         rclpy.init(args=["har_ros_demo", *ros_args])
     except (RCLError, ValueError) as exc:  # a malformed -p rule or params file

@@ -28,9 +28,12 @@ SETTINGS = {
 
 
 def tune_malloc() -> list[str]:
-    """Apply :data:`SETTINGS` to this process's glibc allocator (call it before the node's
-    threads start). Returns the environment names of the settings applied; empty where
-    there is no glibc ``mallopt`` (other C libraries, other systems)."""
+    """Apply :data:`SETTINGS` to this process's glibc allocator. Call it before anything
+    starts a thread (``har-ros`` does for its node commands, first thing): a thread's first
+    allocation picks its arena, so later calls leave earlier threads' arenas as they are (a
+    soak with the call after the imports still grew). Returns the environment names of the
+    settings applied; empty where there is no glibc ``mallopt`` (other C libraries, other
+    systems)."""
     if not sys.platform.startswith("linux"):
         return []
     try:

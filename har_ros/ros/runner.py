@@ -17,7 +17,6 @@ from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
 from rclpy.node import Node
 
 from har_ros.errors import HarRosError
-from har_ros.ros.memory import tune_malloc
 from har_ros.ros.network import confine_dds_to_loopback
 from har_ros.ros.params import check_overrides
 
@@ -47,7 +46,6 @@ def run_nodes(factories: Sequence[Callable[[], Node]], ros_args: Sequence[str]) 
     Returns the process exit code: 0 after Ctrl-C, 2 when a node refused to start.
     """
     check_network_env()
-    tune_malloc()
     try:
         rclpy.init(args=["har_ros", *ros_args])
     except (RCLError, ValueError) as exc:  # a malformed -p rule or params file
