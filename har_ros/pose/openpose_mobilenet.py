@@ -82,7 +82,7 @@ class OpenPoseMobilenetBackend(PoseBackend):
         self.weights_file = weights.locate_weights(weights.OPENPOSE_MOBILENET_THIN, weights_path)
         self._runtime = make_runtime(self.weights_file, OUTPUT_LAYER, runtime, device, precision)
         # The most common camera shape (4:3) is compiled now: a device problem shows at start.
-        self._runtime.prepare(1, net_input_size(640, 480, self.net_height))
+        self._runtime.prepare(net_input_size(640, 480, self.net_height))
         #: Milliseconds spent in the last :meth:`infer` call: network and grouping.
         self.last_timing: dict[str, float] = {"net_ms": 0.0, "decode_ms": 0.0}
 

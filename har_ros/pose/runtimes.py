@@ -4,11 +4,13 @@ Both read the same TensorFlow frozen graph (``graph_opt.pb``) and return the sam
 output, (N, 57, h, w) float32 (19 part heatmaps and 38 PAF channels at stride 8); everything
 after that (upsampling and PAF grouping, :mod:`har_ros.pose.paf`) is shared by the backend.
 
-* ``openvino``: OpenVINO reads the frozen graph directly. One compiled model per input shape
-  (batch, height, width), compiled on first use and cached (at most
+* ``openvino``: OpenVINO reads the frozen graph directly. One compiled model per network
+  input size (height, width), compiled on first use and cached (at most
   :data:`MAX_COMPILED_SHAPES`, least recently used dropped first): a fixed shape runs faster
-  than a dynamic one, and a camera's shape never changes. The image enters as uint8 NHWC
-  (the conversion to float32 is part of the compiled graph). The inference precision is always
+  than a dynamic one, and a camera's resolution never changes. A batch of frames runs frame
+  by frame through that model: a compiled batch of 2 was no faster per frame on 2 cores, and
+  each compiled shape holds ~130 MiB at 368x496. The image enters as uint8 NHWC (the
+  conversion to float32 is part of the compiled graph). The inference precision is always
   set explicitly: on CPUs with AMX OpenVINO would otherwise pick bf16 on its own (heat maps
   differ by up to 0.44 and people are lost).
 * ``opencv``: ``cv2.dnn`` on the CPU, f32 only (the fallback when OpenVINO is not installed).
@@ -36,9 +38,9 @@ DEVICES = ("auto", "cpu", "gpu")
 PRECISIONS = ("f32", "f16", "bf16")
 #: The pinned OpenVINO release (requirements.txt); named in the "not installed" message.
 OPENVINO_REQUIREMENT = "openvino==2026.4.1"
-#: Compiled OpenVINO models kept per backend (one per input shape; a camera needs one per
-#: batch size it is run with).
-MAX_COMPILED_SHAPES = 6
+#: Compiled OpenVINO models kept per backend: one per network input size (one per camera
+#: resolution in use).
+MAX_COMPILED_SHAPES = 4
 #: OpenVINO's name for each precision, as in a device's OPTIMIZATION_CAPABILITIES.
 _CAPABILITY = {"f32": "FP32", "f16": "FP16", "bf16": "BF16"}
 
@@ -86,14 +88,15 @@ class NetRuntime(abc.ABC):
         """Raw output (N, 57, h, w) float32 for ``images`` (same shape) resized to ``size``
         (width, height) with bilinear interpolation (as ``cv2.dnn.blobFromImages``)."""
 
-    def prepare(self, batch: int, size: tuple[int, int]) -> None:  # noqa: B027 - optional
-        """Get ready for ``batch`` images resized to ``size`` (width, height) ahead of the
-        first frame (OpenVINO compiles that shape now, so a device problem shows at start)."""
+    def prepare(self, size: tuple[int, int]) -> None:  # noqa: B027 - optional
+        """Get ready for images resized to ``size`` (width, height) ahead of the first frame
+        (OpenVINO compiles that shape now, so a device problem shows at start)."""
 
     @abc.abstractmethod
     def info(self) -> dict[str, str]:
-        """What runs the network: ``runtime`` (with version), ``device``, ``precision`` and,
-        when ``auto`` fell back, ``fallback`` (why OpenVINO is not used)."""
+        """What runs the network: ``runtime`` (with version), ``device``, ``precision``,
+        OpenVINO's ``threads`` per inference and, when ``auto`` fell back, ``fallback`` (why
+        OpenVINO is not used)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the network."""
@@ -164,6 +167,8 @@ class OpenVINORuntime(NetRuntime):
                 f"(its capabilities: {', '.join(capabilities)}); use 'f32'"
             )
         self.precision = precision
+        #: Threads OpenVINO runs one inference on (its own choice: one per physical core).
+        self.threads = 0
         self._config = {"INFERENCE_PRECISION_HINT": precision, "PERFORMANCE_HINT": "LATENCY"}
         self._model = self._core.read_model(str(graph))
         names = [o.get_any_name() for o in self._model.outputs]
@@ -171,12 +176,12 @@ class OpenVINORuntime(NetRuntime):
             raise BackendUnavailableError(
                 f"{graph} has no output {output_layer!r} (outputs: {', '.join(names)})"
             )
-        self._compiled: OrderedDict[tuple[int, int, int], object] = OrderedDict()
-        #: Input shapes compiled so far (batch, height, width), for reports and tests.
-        self.compiled_shapes: list[tuple[int, int, int]] = []
+        self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
+        #: Input sizes compiled so far (height, width), in order, for reports and tests.
+        self.compiled_shapes: list[tuple[int, int]] = []
 
-    def _request(self, batch: int, height: int, width: int) -> object:
-        key = (batch, height, width)
+    def _request(self, height: int, width: int) -> object:
+        key = (height, width)
         request = self._compiled.get(key)
         if request is not None:
             self._compiled.move_to_end(key)
@@ -184,7 +189,7 @@ class OpenVINORuntime(NetRuntime):
         from openvino.preprocess import PrePostProcessor
 
         model = self._model.clone()
-        model.reshape({model.inputs[0]: [batch, height, width, 3]})
+        model.reshape({model.inputs[0]: [1, height, width, 3]})
         ppp = PrePostProcessor(model)
         ppp.input().tensor().set_element_type(self._ov.Type.u8)
         model = ppp.build()
@@ -197,29 +202,33 @@ class OpenVINORuntime(NetRuntime):
                 f"requested {self.precision}"
             )
         request = compiled.create_infer_request()
+        self.threads = int(compiled.get_property("INFERENCE_NUM_THREADS"))
         self._compiled[key] = request
         self.compiled_shapes.append(key)
         while len(self._compiled) > MAX_COMPILED_SHAPES:
             self._compiled.popitem(last=False)
         return request
 
-    def prepare(self, batch: int, size: tuple[int, int]) -> None:
-        self._request(batch, size[1], size[0])
+    def prepare(self, size: tuple[int, int]) -> None:
+        self._request(size[1], size[0])
 
     def forward(self, images: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
         width, height = size
-        resize = self._cv2.resize
-        batch = np.stack([resize(im, (width, height), interpolation=self._cv2.INTER_LINEAR)
-                          for im in images])
-        request = self._request(len(images), height, width)
-        out = request.infer({0: batch})[0]  # (N, h, w, 57): a copy, the request may be reused
-        return np.asarray(out).transpose(0, 3, 1, 2)  # a view; upsample_maps undoes it
+        request = self._request(height, width)
+        outs = []
+        for image in images:
+            resized = self._cv2.resize(image, size, interpolation=self._cv2.INTER_LINEAR)
+            # (1, h, w, 57), a copy: the request's own buffer is reused by the next call
+            outs.append(np.asarray(request.infer({0: resized[None]})[0]))
+        out = outs[0] if len(outs) == 1 else np.concatenate(outs)
+        return out.transpose(0, 3, 1, 2)  # a view; upsample_maps transposes it back
 
     def info(self) -> dict[str, str]:
         name = _device_name(self._core, self.device)
         return {"runtime": f"openvino {_version(self._ov)}",
                 "device": f"{self.device} ({name})" if name else self.device,
-                "precision": self.precision}
+                "precision": self.precision,
+                **({"threads": str(self.threads)} if self.threads else {})}
 
     def close(self) -> None:
         self._compiled.clear()
