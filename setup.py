@@ -29,5 +29,7 @@ setup(
         "tqdm>=4.60",
         "rosbags>=0.10",
     ],
+    # The faster pose runtime (runtime 'auto' uses it when installed; cv2.dnn otherwise).
+    extras_require={"openvino": ["openvino==2026.4.1"]},
     entry_points={"console_scripts": ["har-ros = har_ros.cli:main"]},
 )

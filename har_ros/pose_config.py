@@ -51,6 +51,32 @@ class PoseNodeConfig:
         default=368,
         metadata=described("openpose_mobilenet network input height in pixels (multiple of 16)."),
     )
+    runtime: str = field(
+        default="auto",
+        metadata=described(
+            "openpose_mobilenet inference runtime: 'auto' (OpenVINO when the openvino package "
+            "is installed, else OpenCV's cv2.dnn), 'openvino' (fails at start without it) or "
+            "'opencv'. Both give the same skeletons; OpenVINO is faster. Reported in "
+            "/diagnostics and 'har-ros info'."
+        ),
+    )
+    device: str = field(
+        default="auto",
+        metadata=described(
+            "Where openpose_mobilenet runs: 'auto' (a GPU when OpenVINO reports one, else the "
+            "CPU), 'cpu' or 'gpu' (OpenVINO's GPU plugin, i.e. an Intel GPU; fails at start "
+            "when there is none)."
+        ),
+    )
+    precision: str = field(
+        default="f32",
+        metadata=described(
+            "openpose_mobilenet inference precision: 'f32', or 'bf16' / 'f16' (OpenVINO only, "
+            "and only where the device reports the capability, else the node refuses to "
+            "start). Always set explicitly: OpenVINO would pick bf16 by itself on AMX CPUs, "
+            "which changes the heat maps and loses people."
+        ),
+    )
     max_batch: int = field(
         default=4,
         metadata=described("Run up to this many same-sized camera frames through the backend in "
@@ -162,6 +188,7 @@ class PoseNodeConfig:
                 f"parameter 'net_height' = {self.net_height}: use a multiple of 16 in "
                 "[64, 1024] (368 is OpenPose's default; 256 is faster and less accurate)"
             )
+        self._validate_runtime()
         check_number("max_batch", self.max_batch, 1, 64, integer=True,
                      hint="frames per backend call; 1 = one at a time")
         check_number("max_people", self.max_people, 0, 1000, integer=True,
@@ -193,6 +220,23 @@ class PoseNodeConfig:
         from har_ros.conversions import ImageLimits  # OpenCV only when images are handled
 
         return ImageLimits(self.max_image_pixels, self.max_aspect_ratio)
+
+    def _validate_runtime(self) -> None:
+        from har_ros.pose.runtimes import DEVICES, PRECISIONS, RUNTIMES, check_choice
+
+        check_choice("runtime", self.runtime, RUNTIMES)
+        check_choice("device", self.device, DEVICES)
+        check_choice("precision", self.precision, PRECISIONS)
+        if self.backend != "openpose_mobilenet":
+            for name, value, default in (("runtime", self.runtime, "auto"),
+                                         ("device", self.device, "auto"),
+                                         ("precision", self.precision, "f32")):
+                if value != default and not (name == "device" and value == "cpu"):
+                    raise ConfigError(
+                        f"parameter '{name}' = {value!r} applies to backend "
+                        f"'openpose_mobilenet' only (backend is {self.backend!r}); leave it "
+                        f"at {default!r}"
+                    )
 
     def _validate_input_limits(self) -> None:
         check_number("max_image_pixels", self.max_image_pixels, 64, 2**31, integer=True,

@@ -30,7 +30,8 @@ def backend_options(config: PoseNodeConfig) -> dict[str, object]:
     """The configuration values the chosen backend accepts, as keyword options."""
     accepted = inspect.signature(backend_class(config.backend).__init__).parameters
     candidates = {"weights_path": config.weights_path or None, "net_height": config.net_height,
-                  "max_batch": config.max_batch}
+                  "max_batch": config.max_batch, "runtime": config.runtime,
+                  "device": config.device, "precision": config.precision}
     return {k: v for k, v in candidates.items() if k in accepted and v is not None}
 
 

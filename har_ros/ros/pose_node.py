@@ -54,6 +54,8 @@ class PoseNode(Node):
         self.config = declare_config(self, PoseNodeConfig)
         cfg = self.config
         self.pipeline = PosePipeline(cfg)
+        #: What runs the network (runtime, device, precision); reported in /diagnostics.
+        self.runtime_info = self.pipeline.backend.runtime_info()
         self.limits = cfg.image_limits()
         self.counters = Counters("frames_in", "frames_out", "people_out", "bad_messages",
                                  *BAD_INPUT, "clock_jumps", "backend_errors", "internal_errors")
@@ -92,8 +94,10 @@ class PoseNode(Node):
         self._running = True
         self._worker = threading.Thread(target=self._work, name="pose_worker", daemon=True)
         self._worker.start()
+        runs_on = ", ".join(f"{k} {v}" for k, v in self.runtime_info.items())
         self.get_logger().info(
             f"backend '{cfg.backend}' ready, max_batch={self.pipeline.backend.max_batch}"
+            + (f", {runs_on}" if runs_on else "")
         )
 
     # ------------------------------------------------------------------ callbacks
@@ -228,6 +232,8 @@ class PoseNode(Node):
         values: dict[str, object] = dict(self.counters.snapshot())
         values["frames_dropped"] = sum(self.slots.dropped(c) for c in self.config.cameras)
         values["backend"] = self.config.backend
+        for key, value in self.runtime_info.items():
+            values[f"pose_{key}"] = value
         values["backend_ms_p50"] = self.pipeline.backend_ms.percentile(50)
         values["backend_ms_p95"] = self.pipeline.backend_ms.percentile(95)
         values["node_overhead_ms_p50"] = self.node_ms.percentile(50)

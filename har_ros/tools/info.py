@@ -54,6 +54,9 @@ def collect() -> dict[str, object]:
                                        f"{meta['window_frames']} frames at {meta['rate_hz']} Hz)")
         else:
             report[f"model_{name}"] = f"missing: {meta_path.parent}"
+    from har_ros.pose.runtimes import available
+
+    report.update(available())
     report["mediapipe"] = "yes" if importlib.util.find_spec("mediapipe") else "no"
     report["pyopenpose"] = "yes" if importlib.util.find_spec("pyopenpose") else "no"
     return report
