@@ -30,7 +30,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-#: Commands that start ROS nodes: their processes tune the allocator first (har_ros/ros/memory.py).
+#: Commands that start ROS nodes: their processes start with tuned allocator settings.
 NODE_COMMANDS = frozenset({"pose-node", "action-node", "safety-gate", "run", "demo"})
 
 #: command -> (option, module): the command runs that module instead when the option is given
@@ -83,13 +83,15 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``har-ros`` console command; returns the process exit code."""
+    entry = argv is None  # the process's own command line (not a call from Python code)
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in NODE_COMMANDS:
-        # Before any import below starts a thread (each thread's first allocation picks its
-        # arena): set here, the settings act as if given in the environment.
-        from har_ros.ros.memory import tune_malloc
+    if entry and argv and argv[0] in NODE_COMMANDS:
+        # Node processes start with the allocator settings that keep their memory flat
+        # (har_ros/ros/memory.py): once, before anything else, the process re-executes itself
+        # with them in its environment (same PID, arguments and exit code).
+        from har_ros.ros.memory import reexec_with_settings
 
-        tune_malloc()
+        reexec_with_settings(argv)
     # Everything from --ros-args on belongs to rclpy (remappings, parameters, log levels), as
     # launch_ros and `ros2 run` pass it.
     ros_args: list[str] = []
@@ -125,8 +127,9 @@ EXECUTABLES: dict[str, str | None] = {
 def main_for(executable: str) -> int:
     """Run an installed executable (``pose_node``, ...) as its ``har-ros`` subcommand."""
     command = EXECUTABLES[executable]
-    argv = sys.argv[1:]
-    return main(argv if command is None else [command, *argv])
+    if command is not None:
+        sys.argv = [sys.argv[0], command, *sys.argv[1:]]
+    return main()
 
 
 if __name__ == "__main__":

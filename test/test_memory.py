@@ -1,5 +1,5 @@
-"""Node processes tune glibc's allocator so that large messages coming and going do not grow
-memory (har_ros/ros/memory.py; the 10-minute soak in bench/bench_soak.py measures the effect)."""
+"""Node processes start with glibc allocator settings that keep memory flat when large
+messages come and go (har_ros/ros/memory.py; bench/bench_soak.py measures the effect)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,20 @@ import platform
 import subprocess
 import sys
 import textwrap
+import time
+from pathlib import Path
 
 import pytest
+
+from har_ros.ros.memory import MARKER, SETTINGS, missing_settings
 
 pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != "glibc",
                                 reason="the allocator settings are glibc's")
 
-# In a fresh interpreter: free one 1 MiB block (glibc then raises its dynamic mmap threshold),
-# hold ten 512 KiB blocks and count the blocks glibc serves with mmap (mallinfo2().hblks).
+# Free one 1 MiB block (glibc then raises its dynamic mmap threshold), hold ten 512 KiB blocks
+# and count the blocks glibc serves with mmap (mallinfo2().hblks).
 PROBE = textwrap.dedent("""
-    import ctypes, sys
-    from har_ros.ros.memory import tune_malloc
-    applied = tune_malloc() if sys.argv[1] == "tuned" else []
+    import ctypes
     libc = ctypes.CDLL("libc.so.6")
     libc.malloc.restype = ctypes.c_void_p
     libc.free.argtypes = [ctypes.c_void_p]
@@ -30,49 +32,58 @@ PROBE = textwrap.dedent("""
     libc.free(libc.malloc(1 << 20))
     before = libc.mallinfo2().hblks
     held = [libc.malloc(512 << 10) for _ in range(10)]
-    print(libc.mallinfo2().hblks - before, ",".join(applied))
+    print(libc.mallinfo2().hblks - before)
 """)
 
 
-def _probe(mode: str, **env: str) -> tuple[int, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    out = subprocess.run([sys.executable, "-c", PROBE, mode], env={**clean, **env},
-                         capture_output=True, text=True, timeout=120, check=True).stdout.split()
-    return int(out[0]), (out[1] if len(out) > 1 else "")
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != MARKER}
+    return {**env, **extra}
 
 
-def test_tuned_allocator_returns_large_blocks_to_the_system():
-    """Untuned, glibc's threshold rises after the 1 MiB free and the 512 KiB blocks come from
-    the heap (where they fragment it); tuned, every one is its own mapping, returned at free."""
-    untuned, _ = _probe("plain")
-    tuned, applied = _probe("tuned")
-    assert untuned == 0
-    assert tuned == 10
-    assert applied == "MALLOC_ARENA_MAX,MALLOC_MMAP_THRESHOLD_,MALLOC_TRIM_THRESHOLD_"
+def _mmapped_blocks(env: dict[str, str]) -> int:
+    return int(subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True,
+                              text=True, timeout=120, check=True).stdout)
 
 
-def test_allocator_settings_from_the_environment_win():
-    """A user's own MALLOC_MMAP_THRESHOLD_ is left alone (here: 4 MiB, so the blocks stay in
-    the heap), the other settings still apply."""
-    held, applied = _probe("tuned", MALLOC_MMAP_THRESHOLD_=str(4 << 20))
-    assert held == 0
-    assert applied == "MALLOC_ARENA_MAX,MALLOC_TRIM_THRESHOLD_"
+def test_the_settings_return_large_blocks_to_the_system():
+    """With glibc's defaults the threshold rises after the 1 MiB free and the 512 KiB blocks
+    come from the heap (where they fragment it); with SETTINGS each is its own mapping,
+    returned to the system at free."""
+    assert _mmapped_blocks(_clean_env()) == 0
+    assert _mmapped_blocks(_clean_env(**SETTINGS)) == 10
 
 
-def test_node_commands_tune_the_allocator_first():
-    """`har-ros <node command>` tunes before parsing its arguments (which imports the node's
-    modules and their threads); other commands leave the allocator alone."""
-    probe = PROBE.replace('applied = tune_malloc() if sys.argv[1] == "tuned" else []', (
-        "from har_ros import cli\n"
-        "try:\n"
-        "    cli.main([sys.argv[1], '--help'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "applied = []"))
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    held = {}
-    for command in ("pose-node", "run", "info"):
-        out = subprocess.run([sys.executable, "-c", probe, command], env=clean,
-                             capture_output=True, text=True, timeout=300, check=True)
-        held[command] = int(out.stdout.split()[-1])
-    assert held == {"pose-node": 10, "run": 10, "info": 0}
+def test_users_own_settings_win_and_the_reexecuted_process_stops():
+    assert missing_settings({}) == SETTINGS
+    mine = {"MALLOC_MMAP_THRESHOLD_": str(4 << 20)}
+    assert missing_settings(mine) == {k: v for k, v in SETTINGS.items()
+                                      if k != "MALLOC_MMAP_THRESHOLD_"}
+    assert missing_settings({MARKER: "1"}) == {}
+
+
+def _environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+
+
+@pytest.mark.parametrize("user_threshold", [None, str(4 << 20)])
+def test_a_node_process_runs_with_the_settings(ros_domain, user_threshold):
+    """`har-ros safety-gate` (a real node) re-executes itself once, keeping its PID, with the
+    settings in its environment; a user's own MALLOC_MMAP_THRESHOLD_ is kept."""
+    extra = {"MALLOC_MMAP_THRESHOLD_": user_threshold} if user_threshold else {}
+    proc = subprocess.Popen([sys.executable, "-m", "har_ros.cli", "safety-gate"],
+                            env=_clean_env(**ros_domain[1], **extra),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, env = time.monotonic() + 60, {}
+        while time.monotonic() < deadline and proc.poll() is None and MARKER not in env:
+            time.sleep(0.2)
+            env = _environ(proc.pid)
+        assert proc.poll() is None, proc.stderr.read()
+        assert env.get(MARKER) == "1"
+        expected = {**SETTINGS, **extra}
+        assert {k: env.get(k) for k in SETTINGS} == expected
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
