@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", default=",".join(KINDS),
                         help="hostile kinds to send, comma-separated, from: " + ", ".join(KINDS)
                         + " (one at a time finds which input a memory growth follows)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME:=VALUE",
+                        help="extra node parameter (e.g. runtime:=opencv), repeatable")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args(argv)
     kinds = [k for k in args.kinds.split(",") if k]
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         [sys.executable, "-m", "har_ros.cli", "run", "--ros-args",
          "-p", "cameras:=[cam0, cam1]",
          "-p", "image_topics:=[cam0/image_raw, cam1/image_raw/compressed]",
-         "-p", "net_height:=256"],
+         "-p", "net_height:=256", *[a for p in args.param for a in ("-p", p)]],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     rclpy.init()
@@ -199,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     after_warmup = [r for t, r in samples if t >= 60] or [r for _, r in samples]
     result = {
         "command": f"python -m bench.bench_soak --seconds {args.seconds:g} "
-                   f"--hostile-every {args.hostile_every} --kinds {','.join(kinds)}",
+                   f"--hostile-every {args.hostile_every} --kinds {','.join(kinds)}"
+                   + "".join(f" --param {p}" for p in args.param),
         "seconds": round(time.monotonic() - t0, 1), "fps_per_camera": args.fps,
         "messages_sent": sent, "nodes_alive_at_end": alive,
         "rss_mib": {"samples": samples, "after_warmup_first": after_warmup[0],

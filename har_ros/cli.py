@@ -30,9 +30,6 @@ COMMANDS: dict[str, str] = {
 }
 
 
-#: Commands that start ROS nodes: their processes start with tuned allocator settings.
-NODE_COMMANDS = frozenset({"pose-node", "action-node", "safety-gate", "run", "demo"})
-
 #: command -> (option, module): the command runs that module instead when the option is given
 #: (``har-ros evaluate --bag ...`` evaluates the whole pipeline on a labelled bag).
 ALTERNATES: dict[str, tuple[str, str]] = {"evaluate": ("--bag", "evaluate_bag")}
@@ -83,15 +80,7 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``har-ros`` console command; returns the process exit code."""
-    entry = argv is None  # the process's own command line (not a call from Python code)
     argv = list(sys.argv[1:] if argv is None else argv)
-    if entry and argv and argv[0] in NODE_COMMANDS:
-        # Node processes start with the allocator settings that keep their memory flat
-        # (har_ros/ros/memory.py): once, before anything else, the process re-executes itself
-        # with them in its environment (same PID, arguments and exit code).
-        from har_ros.ros.memory import reexec_with_settings
-
-        reexec_with_settings(argv)
     # Everything from --ros-args on belongs to rclpy (remappings, parameters, log levels), as
     # launch_ros and `ros2 run` pass it.
     ros_args: list[str] = []
@@ -127,9 +116,8 @@ EXECUTABLES: dict[str, str | None] = {
 def main_for(executable: str) -> int:
     """Run an installed executable (``pose_node``, ...) as its ``har-ros`` subcommand."""
     command = EXECUTABLES[executable]
-    if command is not None:
-        sys.argv = [sys.argv[0], command, *sys.argv[1:]]
-    return main()
+    argv = sys.argv[1:]
+    return main(argv if command is None else [command, *argv])
 
 
 if __name__ == "__main__":
