@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "safety-gate": "safety_gate",
     "run": "run_pipeline",
     "demo": "demo",
+    "cell-demo": "cell_demo",
     "camera": "camera",
     "record": "record",
     "play": "play",
