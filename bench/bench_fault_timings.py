@@ -52,23 +52,6 @@ def blank_video(path: Path, frames: int = 50, fps: float = 10.0) -> Path:
     return path
 
 
-def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "har_ros.cli", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def stop(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGCONT)
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def run_scenario(name: str, video: Path, env: dict[str, str], timeout_s: float) -> dict:
     import numpy as np
     import rclpy
@@ -78,6 +61,7 @@ def run_scenario(name: str, video: Path, env: dict[str, str], timeout_s: float) 
     from har_ros.frames import SkeletonFrame
     from har_ros.msg import SkeletonArray
     from har_ros.ros import conversions as conv
+    from har_ros.ros.processes import start_command, stop_process
     from har_ros.ros.qos import decision_qos
     from har_ros.safety_gate import SafetyGateConfig
 
@@ -105,12 +89,15 @@ def run_scenario(name: str, video: Path, env: dict[str, str], timeout_s: float) 
         if name == "skeleton_stamps_jump":
             node.create_timer(0.1, publish_empty)
         else:
-            procs["camera"] = start(["camera", str(video), "--camera", "cam0", "--loop"], env)
-            procs["pose"] = start(["pose-node", "--ros-args", "-p", "cameras:=[cam0]",
-                                   "-p", "net_height:=256"], env)
-        procs["action"] = start(["action-node", "--ros-args", "-p", "cameras:=[cam0]"], env)
-        procs["gate"] = start(["safety-gate", "--ros-args", "--params-file",
-                               str(ROOT / "config" / "safety_gate.yaml")], env)
+            procs["camera"] = start_command(
+                ["camera", str(video), "--camera", "cam0", "--loop"], env, ROOT)
+            procs["pose"] = start_command(["pose-node", "--ros-args", "-p", "cameras:=[cam0]",
+                                           "-p", "net_height:=256"], env, ROOT)
+        procs["action"] = start_command(
+            ["action-node", "--ros-args", "-p", "cameras:=[cam0]"], env, ROOT)
+        procs["gate"] = start_command(
+            ["safety-gate", "--ros-args", "--params-file",
+             str(ROOT / "config" / "safety_gate.yaml")], env, ROOT)
         # Ready: full speed (NO_PERSON) held for 2 s.
         deadline, ready_since = time.monotonic() + timeout_s, None
         while time.monotonic() < deadline:
@@ -141,7 +128,7 @@ def run_scenario(name: str, video: Path, env: dict[str, str], timeout_s: float) 
         return {"scenario": name, "error": "no safe output within 15 s"}
     finally:
         for proc in procs.values():
-            stop(proc)
+            stop_process(proc)
         node.destroy_node()
         rclpy.try_shutdown()
 

@@ -23,10 +23,9 @@ import argparse
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
+from subprocess import PIPE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,22 +38,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how long the action node stays frozen (s, 0 = no fault)")
     parser.add_argument("--net-height", type=int, default=256,
                         help="pose network input height (256 keeps up better on a CPU)")
-
-
-def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "har_ros.cli", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGCONT)
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def plot_cell(decisions: list[tuple[float, str]], speeds: list[tuple[float, float]],
@@ -107,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from har_ros.errors import ConfigError
     from har_ros.msg import ActionStamped
     from har_ros.ros.demo_runner import label_of
+    from har_ros.ros.processes import start_command, stop_process
     from har_ros.ros.qos import decision_qos
     from har_ros.safety_gate import SafetyGateConfig
     from har_ros.video_source import VideoSource
@@ -143,10 +127,11 @@ def run(args: argparse.Namespace) -> int:
     ex = SingleThreadedExecutor()
     ex.add_node(node)
     procs = {
-        "gate": _start(["safety-gate"], env),
-        "action": _start(["action-node", "--ros-args", "-p", "cameras:=[cam0]"], env),
-        "pose": _start(["pose-node", "--ros-args", "-p", "cameras:=[cam0]",
-                        "-p", f"net_height:={args.net_height}"], env),
+        "gate": start_command(["safety-gate"], env, stderr=PIPE),
+        "action": start_command(["action-node", "--ros-args", "-p", "cameras:=[cam0]"], env,
+                                stderr=PIPE),
+        "pose": start_command(["pose-node", "--ros-args", "-p", "cameras:=[cam0]",
+                               "-p", f"net_height:={args.net_height}"], env, stderr=PIPE),
     }
     fault: tuple[float, float] | None = None
     try:
@@ -159,8 +144,8 @@ def run(args: argparse.Namespace) -> int:
                 if proc.poll() is not None:
                     raise SystemExit(f"cell-demo: the {name} node stopped: "
                                      f"{proc.stderr.read()[-1500:]}")
-        procs["camera"] = _start(["camera", str(video), "--camera", "cam0",
-                                  "--wait-for-subscribers", "1"], env)
+        procs["camera"] = start_command(["camera", str(video), "--camera", "cam0",
+                                         "--wait-for-subscribers", "1"], env)
         t_play = time.monotonic()
         print(f"cell-demo: playing {video.name} ({duration_s:.0f} s); the action node freezes "
               f"for {args.fault_s:g} s at {args.fault_at:.0%}", flush=True)
@@ -178,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
                 frozen = False
     finally:
         for proc in procs.values():
-            _stop(proc)
+            stop_process(proc)
         node.destroy_node()
         rclpy.try_shutdown()
     out = Path(args.out)
