@@ -1,12 +1,12 @@
-"""The README's reliability table, generated from the tests that try each bad case.
+"""docs/reliability.md's table, generated from the tests that try each bad case.
 
 Every test marked ``@pytest.mark.reliability("<case tried>", "<outcome>")`` is one row: the
 case, the outcome the test asserts, and the test that asserts it. The rows are read from the
 test files' source (no import, no test run), so the table only lists what a test checks.
 
   python scripts/reliability_table.py            # print the table
-  python scripts/reliability_table.py --write    # replace it in README.md
-  python scripts/reliability_table.py --check    # exit 1 when README.md is out of date
+  python scripts/reliability_table.py --write    # replace it in docs/reliability.md
+  python scripts/reliability_table.py --check    # exit 1 when docs/reliability.md is out of date
 """
 
 from __future__ import annotations
@@ -52,10 +52,10 @@ def table() -> str:
 
 
 def with_table(readme: str) -> str:
-    """README text with the table between the markers replaced."""
+    """docs/reliability.md text with the table between the markers replaced."""
     head, sep, rest = readme.partition(BEGIN)
     if not sep or END not in rest:
-        raise SystemExit(f"README.md lacks the markers {BEGIN} ... {END}")
+        raise SystemExit(f"docs/reliability.md lacks the markers {BEGIN} ... {END}")
     return head + BEGIN + "\n" + table() + "\n" + END + rest.partition(END)[2]
 
 
@@ -63,16 +63,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--write", action="store_true", help="update README.md in place")
-    group.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
+    group.add_argument("--write", action="store_true", help="update the doc in place")
+    group.add_argument("--check", action="store_true", help="exit 1 if the doc is stale")
     args = parser.parse_args(argv)
-    readme = ROOT / "README.md"
+    readme = ROOT / "docs" / "reliability.md"
     if args.write:
         readme.write_text(with_table(readme.read_text()))
     elif args.check:
         text = readme.read_text()
         if with_table(text) != text:
-            print("README.md's reliability table is out of date: run "
+            print("docs/reliability.md's table is out of date: run "
                   "python scripts/reliability_table.py --write", file=sys.stderr)
             return 1
     else:

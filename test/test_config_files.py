@@ -61,8 +61,8 @@ def test_training_configs_are_complete_and_valid(path):
     assert cfg.window_frames >= 2 and cfg.stride_frames >= 1
 
 
-def test_readme_reliability_table_lists_every_reliability_test():
-    """The README's table is generated from the reliability markers; a stale one fails here."""
+def test_reliability_doc_table_lists_every_reliability_test():
+    """docs/reliability.md's table is generated from the reliability markers; a stale one fails."""
     import subprocess
     import sys
 
