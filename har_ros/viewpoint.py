@@ -18,7 +18,9 @@ Y up, Z forward). Joints behind or too close to the camera, outside the image (b
 detector would not see them.
 
 :func:`add_travel` makes a body walk or jog along its facing direction (UTD-MHAD's people do
-locomotion on the spot), so models see people crossing a view.
+locomotion on the spot), so models see people crossing a view; with ``gait`` its feet also
+stay planted while they touch the ground and swing forward when lifted (:func:`add_gait`), as
+a real walker's legs move relative to the hips.
 """
 
 from __future__ import annotations
@@ -29,7 +31,17 @@ import numpy as np
 
 from har_ros.data.common import SkeletonSequence
 from har_ros.errors import ConfigError, DataError
-from har_ros.skeleton import L_HIP, L_SHOULDER, NUM_JOINTS, R_HIP, R_SHOULDER
+from har_ros.skeleton import (
+    L_ANKLE,
+    L_HIP,
+    L_KNEE,
+    L_SHOULDER,
+    NUM_JOINTS,
+    R_ANKLE,
+    R_HIP,
+    R_KNEE,
+    R_SHOULDER,
+)
 
 _UP = np.array([0.0, 1.0, 0.0])
 #: Nearest depth (m) at which a joint in front of the camera is still projected.
@@ -82,6 +94,8 @@ class CameraRanges:
     #: locomotion classes -> [min, max] speed (m/s) of travel along the facing direction
     travel: dict | None = None
     travel_prob: float = 0.8          # probability a locomotion clip travels (else on the spot)
+    #: travelling feet stay planted on the ground and swing forward when lifted (add_gait)
+    travel_gait: bool = False
 
     @classmethod
     def from_dict(cls, data: dict) -> CameraRanges:
@@ -166,12 +180,71 @@ def facing_direction(points: np.ndarray) -> np.ndarray:
     return v / n if n > 1e-9 else np.array([0.0, 0.0, -1.0])
 
 
-def add_travel(points: np.ndarray, stamps_s: np.ndarray, speed_mps: float) -> np.ndarray:
+def add_travel(points: np.ndarray, stamps_s: np.ndarray, speed_mps: float,
+               gait: bool = False) -> np.ndarray:
     """The body moved along its facing direction at ``speed_mps``, centred on the clip's
-    middle instant (so the body centre stays where it was at mid-clip). Returns a copy."""
+    middle instant (so the body centre stays where it was at mid-clip). With ``gait`` the legs
+    also step (:func:`add_gait`). Returns a copy."""
     t = np.asarray(stamps_s, float)
-    shift = (t - 0.5 * (t[0] + t[-1]))[:, None] * speed_mps * facing_direction(points)[None]
-    return np.asarray(points, float) + shift[:, None, :]
+    facing = facing_direction(points)
+    p = np.asarray(points, float)
+    if gait:
+        p = add_gait(p, t, speed_mps, facing)
+    shift = (t - 0.5 * (t[0] + t[-1]))[:, None] * speed_mps * facing[None]
+    return p + shift[:, None, :]
+
+
+#: Lift (m) above the ankle's resting height from which a foot counts as swinging.
+SWING_LIFT_M = 0.025
+#: Half the range (m) a foot may move ahead of or behind the hips while stepping.
+MAX_FOOT_OFFSET_M = 0.35
+#: Fastest forward swing of a lifted foot relative to the hips, in body speeds.
+MAX_SWING_RATE = 2.5
+
+
+def swing_phases(ankle_y: np.ndarray) -> np.ndarray:
+    """(T,) ankle heights (m, NaN = missing) -> (T,) bool: the foot is lifted (swinging)
+    rather than resting on the ground (its 10th-percentile height)."""
+    y = np.asarray(ankle_y, float)
+    ok = np.isfinite(y)
+    if ok.sum() < 3:
+        return np.zeros(len(y), bool)
+    return ok & (y - np.percentile(y[ok], 10) > SWING_LIFT_M)
+
+
+def foot_offsets(swing: np.ndarray, stamps_s: np.ndarray, speed_mps: float) -> np.ndarray:
+    """(T,) forward offset (m) of a foot relative to a body travelling at ``speed_mps``.
+
+    On the ground the foot stays where it is in the world, so relative to the body it moves
+    back at the body's speed; in the air it swings forward fast enough to make up the stance
+    time over the clip, at most :data:`MAX_SWING_RATE` body speeds. Offsets are bounded by
+    :data:`MAX_FOOT_OFFSET_M` (a foot resting longer than a step stays behind) and centred.
+    A foot that never lifts (or never rests) keeps offset 0 (no step to imitate).
+    """
+    swing = np.asarray(swing, bool)
+    frac = swing.mean() if len(swing) else 0.0
+    if not 0.05 <= frac <= 0.8:
+        return np.zeros(len(swing))
+    dt = np.diff(np.asarray(stamps_s, float), prepend=stamps_s[0])
+    rate = np.where(swing, speed_mps * min((1 - frac) / frac, MAX_SWING_RATE), -speed_mps)
+    off = np.zeros(len(swing))
+    for i in range(1, len(swing)):
+        off[i] = np.clip(off[i - 1] + rate[i] * dt[i], -MAX_FOOT_OFFSET_M, MAX_FOOT_OFFSET_M)
+    return off - 0.5 * (off.max() + off.min())
+
+
+def add_gait(points: np.ndarray, stamps_s: np.ndarray, speed_mps: float,
+             facing: np.ndarray | None = None) -> np.ndarray:
+    """(T, 18, 3) on-the-spot stepping -> the legs of a body walking at ``speed_mps``: each
+    foot's forward offset (:func:`foot_offsets`, from when its ankle is lifted) moves the
+    ankle along ``facing`` and the knee half as far. Returns a copy."""
+    p = np.array(points, float)
+    facing = facing_direction(p) if facing is None else np.asarray(facing, float)
+    for ankle, knee in ((R_ANKLE, R_KNEE), (L_ANKLE, L_KNEE)):
+        off = foot_offsets(swing_phases(p[:, ankle, 1]), stamps_s, speed_mps)
+        p[:, ankle] += off[:, None] * facing[None]
+        p[:, knee] += 0.5 * off[:, None] * facing[None]
+    return p
 
 
 def project(points: np.ndarray, camera: VirtualCamera, centre: np.ndarray,
@@ -198,15 +271,17 @@ def project(points: np.ndarray, camera: VirtualCamera, centre: np.ndarray,
 
 
 def render(points: np.ndarray, stamps_s: np.ndarray, camera: VirtualCamera,
-           aim_offset: np.ndarray | None = None, speed_mps: float = 0.0) -> np.ndarray:
+           aim_offset: np.ndarray | None = None, speed_mps: float = 0.0,
+           gait: bool = False) -> np.ndarray:
     """A clip's 3D joints seen by ``camera`` around its body centre (+ ``aim_offset``), the
-    body travelling at ``speed_mps`` along its facing direction (0 = on the spot).
+    body travelling at ``speed_mps`` along its facing direction (0 = on the spot), stepping
+    with planted feet when ``gait``.
 
     With travel, the camera stands back far enough that the walked path stays in front of it
     (distance at least half the path plus 1.5 m)."""
     p = np.asarray(points, float)
     if speed_mps > 0:
-        p = add_travel(p, stamps_s, speed_mps)
+        p = add_travel(p, stamps_s, speed_mps, gait)
         half_path = 0.5 * speed_mps * float(stamps_s[-1] - stamps_s[0])
         if camera.distance_m < half_path + 1.5:
             camera = VirtualCamera(**{**asdict(camera), "distance_m": half_path + 1.5})
@@ -217,13 +292,13 @@ def render(points: np.ndarray, stamps_s: np.ndarray, camera: VirtualCamera,
 
 
 def render_sequence(seq: SkeletonSequence, camera: VirtualCamera,
-                    aim_offset: np.ndarray | None = None, speed_mps: float = 0.0
-                    ) -> SkeletonSequence:
+                    aim_offset: np.ndarray | None = None, speed_mps: float = 0.0,
+                    gait: bool = False) -> SkeletonSequence:
     """A 3D sequence (``points3d`` set) as seen by ``camera``: same stamps, label, subject and
     clip id; ``camera`` names the placement."""
     if seq.points3d is None:
         raise DataError(f"{seq.clip_id}: no 3D joints to render (points3d is None)")
-    sk = render(seq.points3d, seq.stamps_s, camera, aim_offset, speed_mps)
+    sk = render(seq.points3d, seq.stamps_s, camera, aim_offset, speed_mps, gait)
     name = f"virtual_az{camera.azimuth_deg:g}_el{camera.elevation_deg:g}"
     return SkeletonSequence(sk, seq.stamps_s, seq.label, seq.subject, name, seq.clip_id)
 
@@ -245,5 +320,5 @@ def render_random_views(seqs: list[SkeletonSequence], ranges: CameraRanges,
         name = classes[seq.label] if isinstance(seq.label, int) else ""
         if name in travel and rng.random() < ranges.travel_prob:
             speed = float(rng.uniform(*travel[name]))
-        out.append(render_sequence(seq, cam, aim, speed))
+        out.append(render_sequence(seq, cam, aim, speed, ranges.travel_gait))
     return out

@@ -17,6 +17,7 @@ from har_ros.skeleton import (
     R_SHOULDER,
 )
 from har_ros.viewpoint import (
+    MAX_FOOT_OFFSET_M,
     CameraRanges,
     VirtualCamera,
     add_travel,
@@ -110,6 +111,47 @@ def test_travel_keeps_the_camera_out_of_the_path():
     st = uniform_stamps(61, 15)  # 4 s at 3 m/s: a 12 m path
     towards = render(p, st, VirtualCamera(0, 0, 2.5), speed_mps=3.0)
     assert (towards[:, NECK, 2] > 0).all()  # the jogger never reaches the camera
+
+
+def stepping_body(t: int = 60, rate_hz: float = 15.0) -> tuple[np.ndarray, np.ndarray]:
+    """A person stepping on the spot: each foot lifted 8 cm for 0.2 s every 1 s, the feet in
+    turn (right at 0.2 s, left at 0.7 s)."""
+    p, st = standing_body(t), uniform_stamps(t, rate_hz)
+    for ankle, start in ((R_ANKLE, 0.2), (L_ANKLE, 0.7)):
+        lifted = ((st - start) % 1.0) < 0.2
+        p[lifted, ankle, 1] += 0.08
+    return p, st
+
+
+def test_gait_keeps_a_resting_foot_planted_while_the_body_travels():
+    p, st = stepping_body()
+    walked = add_travel(p, st, 1.2, gait=True)
+    glided = add_travel(p, st, 1.2)
+    body_step = 1.2 / 15.0  # m per frame
+    for ankle in (R_ANKLE, L_ANKLE):
+        resting = p[:, ankle, 1] < -0.8  # not lifted
+        both = resting[1:] & resting[:-1]
+        step = np.abs(np.diff(walked[:, ankle, 2]))[both]
+        # a resting foot stays planted in the world, or, once as far behind the hips as a step
+        # allows, is dragged along, never faster than the body
+        assert (step <= body_step + 1e-9).all() and (step < 1e-9).mean() > 0.5
+        offsets = walked[:, ankle, 2] - 0.5 * (walked[:, R_HIP, 2] + walked[:, L_HIP, 2])
+        assert np.ptp(offsets) <= 2 * MAX_FOOT_OFFSET_M + 1e-9 and np.ptp(offsets) > 0.3
+        # without gait the same foot glides along with the body
+        assert np.abs(np.diff(glided[:, ankle, 2])).min() > 0.05
+    # hips and everything above them travel exactly as without gait
+    np.testing.assert_allclose(walked[:, [NECK, R_HIP, L_HIP]], glided[:, [NECK, R_HIP, L_HIP]])
+
+
+def test_gait_leaves_feet_that_never_lift_alone():
+    p, st = standing_body(45), uniform_stamps(45, 15)
+    np.testing.assert_allclose(add_travel(p, st, 1.2, gait=True), add_travel(p, st, 1.2))
+
+
+def test_gait_is_an_option_of_the_ranges():
+    r = CameraRanges.from_dict({"travel": {"walk": [1.0, 1.0]}, "travel_prob": 1.0,
+                                "travel_gait": True, "aim_jitter_m": 0.0})
+    assert r.travel_gait and CameraRanges.from_dict(r.to_dict()) == r
 
 
 def test_ranges_validate_and_sample_reproducibly():
