@@ -1,5 +1,6 @@
 """Measure the accuracy targets: 3 seeds x (UTD-MHAD cross-subject, Penn Action official), ours
-and the seed baseline; clip- and window-level test accuracy, input at 30/10/5 fps, training time.
+and the predecessor-project baseline; clip- and window-level test accuracy, input at 30/10/5
+fps, training time.
 
 Writes bench/results/model_targets.json and bench/results/model_targets.md. Each run uses one
 torch thread; ``--jobs 2`` runs two trainings side by side on a 2-core machine (the training
@@ -27,17 +28,16 @@ CONFIGS = {"utd": ROOT / "config" / "train_utd.yaml", "penn": ROOT / "config" / 
            "penn_cross_view": ROOT / "config" / "train_penn_cross_view.yaml"}
 #: Datasets run when --only is not given (penn_cross_view is an extra study: --only).
 DEFAULT_DATASETS = ("utd", "penn")
-#: Epochs for the seed baselines, which train with the seed's recipe (har_ros.training.SEED_RECIPE:
-#: Adam lr 0.0025 with slow exponential decay, L2 0.0015, batch 512, ReLU input layer, 32-frame
-#: windows). The seed ran 300 passes over its data; 100 here keeps each run under 5 minutes on
-#: one thread beside a second job: UTD-MHAD was still at chance after 300 (measured once, seed
-#: 0), Penn Action's training accuracy reaches ~1.0 by epoch 80.
+#: Epochs for the predecessor-project baselines ("seed*"), which train with its recipe
+#: (har_ros.training.PREDECESSOR_RECIPE: Adam lr 0.0025 with slow exponential decay, L2 0.0015,
+#: batch 512, ReLU input layer, 32-frame windows). The predecessor ran 300 passes over its
+#: data; 100 here keeps each run short (bench/results/model_targets.md).
 SEED_EPOCHS = {"utd": 100, "penn": 100}
 
 
 def _one(job: tuple[str, str, int, str]) -> dict:
     dataset, variant, seed, data_root = job
-    from har_ros.tools.train import load_config, train_and_evaluate
+    from har_ros.training import load_config, train_and_evaluate
 
     cfg = load_config(CONFIGS[dataset], {"seed": seed, "threads": 1})
     cfg["data_root"] = str(Path(data_root) / Path(cfg["data_root"]).name)

@@ -9,7 +9,7 @@ T frames at the model rate. Output: (B, T, F) float32. Per frame, in this order:
   |neck - hip midpoint|; fallbacks: 1.4 x median shoulder width, then a third of the window's
   joint-extent height, then 1; with ``scale_shoulders`` the larger of torso and 1.4 x shoulder
   width). Missing joints are 0 and never enter origin or scale.
-  Raw (``normalise=False``, the seed): pixels as given.
+  Raw (``normalise=False``, the predecessor project): pixels as given.
 * ``masks`` (18, optional): 1 where the joint is present, 0 where missing.
 * ``velocities`` (36, optional): coords(t) - coords(t-1) per model frame where the joint is
   present in both frames, else 0 (0 at t = 0).
@@ -79,8 +79,9 @@ class FeatureConfig:
         return cls(**data)
 
     @classmethod
-    def seed(cls) -> FeatureConfig:
-        """The seed's input: raw pixel coordinates, nothing else, no standardisation."""
+    def predecessor(cls) -> FeatureConfig:
+        """The predecessor project's input: raw pixel coordinates, nothing else, no
+        standardisation."""
         return cls(normalise=False, masks=False, velocities=False, root_motion=False,
                    root_motion_horizontal=False, standardise=False)
 

@@ -29,8 +29,8 @@ class ModelConfig:
     dropout: float = 0.0
     #: "last": classify the final LSTM output; "mean": average the outputs over the window.
     pool: str = "last"
-    #: Linear(input_size -> hidden_size) + ReLU before the LSTM, as in the seed (Chevalier's
-    #: LSTM-HAR). Off by default; checkpoints without this key load as before.
+    #: Linear(input_size -> hidden_size) + ReLU before the LSTM, as in the predecessor project
+    #: (Chevalier's LSTM-HAR). Off by default; checkpoints without this key load unchanged.
     input_layer: bool = False
 
     def __post_init__(self) -> None:
@@ -59,9 +59,9 @@ class ModelConfig:
             raise ConfigError(f"incomplete model config: {exc}") from exc
 
 
-def seed_model_config(input_size: int, num_classes: int) -> ModelConfig:
-    """The seed's network: ReLU input layer, one LSTM layer, 128 hidden units, last output,
-    no dropout."""
+def predecessor_model_config(input_size: int, num_classes: int) -> ModelConfig:
+    """The predecessor project's network: ReLU input layer, one LSTM layer, 128 hidden units,
+    last output, no dropout."""
     return ModelConfig(input_size, num_classes, hidden_size=128, num_layers=1, dropout=0.0,
                        pool="last", input_layer=True)
 

@@ -1,8 +1,9 @@
 """Put skeleton sequences on the model's time base, and cut them into windows.
 
-Datasets and live pose nodes deliver frames at different rates (Penn/UTD ~30 fps, the seed's
-MHAD ~22 fps, a CPU pose node 5-15 fps, with jitter and drops). The model sees a fixed rate
-``rate_hz``; windows are defined in seconds and converted to frames at that rate.
+Datasets and live pose nodes deliver frames at different rates (Penn/UTD ~30 fps, the
+predecessor project's MHAD ~22 fps, a CPU pose node 5-15 fps, with jitter and drops). The
+model sees a fixed rate ``rate_hz``; windows are defined in seconds and converted to frames at
+that rate.
 
 Interpolation is per joint and linear between two *present* samples of that joint that are at
 most ``max_gap_s`` apart; anything else (a longer gap, before the first or after the last

@@ -50,8 +50,7 @@ def test_rcl_parses_the_pipeline_params_file(ros_domain):
 def test_training_configs_are_complete_and_valid(path):
     """Every shipped training config names only known options and resolves its features,
     augmentation, network and split settings (a typo would only surface minutes into a run)."""
-    from har_ros.tools.train import load_config
-    from har_ros.training import SPLITS, TrainConfig
+    from har_ros.training import SPLITS, TrainConfig, load_config
 
     cfg = TrainConfig.from_dict(load_config(path))
     assert cfg.split in SPLITS

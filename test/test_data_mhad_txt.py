@@ -1,4 +1,4 @@
-"""The seed's X_*.txt / Y_*.txt loader, on files written in the exact format."""
+"""The predecessor project's X_*.txt / Y_*.txt loader, on files written in the exact format."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ def test_shape_dtype_and_channel_count():
     f = window_features(_windows(), cfg)
     assert f.shape == (3, 8, cfg.num_features) and f.dtype == np.float32
     assert cfg.num_features == 36 + 18 + 36 + 2
-    assert FeatureConfig.seed().num_features == 36
+    assert FeatureConfig.predecessor().num_features == 36
 
 
 def test_translation_and_scale_invariance():
@@ -57,7 +57,7 @@ def test_translation_and_scale_invariance():
 
 def test_raw_seed_features_are_pixels():
     w = _windows()
-    f = window_features(w, FeatureConfig.seed())
+    f = window_features(w, FeatureConfig.predecessor())
     np.testing.assert_allclose(f[0, 0, 2 * NECK: 2 * NECK + 2], [300, 200])
 
 
@@ -231,7 +231,7 @@ def test_compiled_kernel_matches_the_numpy_reference_on_real_windows(shared_data
         w = wi.gather(np.arange(len(wi)))
         assert len(w) > 300
         for cfg in (FeatureConfig(), FeatureConfig(root_motion_horizontal=False),
-                    FeatureConfig(scale_shoulders=True), FeatureConfig.seed()):
+                    FeatureConfig(scale_shoulders=True), FeatureConfig.predecessor()):
             np.testing.assert_allclose(window_features(w, cfg),
                                        reference_window_features(w, cfg), rtol=1e-5, atol=1e-5)
 

@@ -34,7 +34,7 @@ def _torch_logits(model: LSTMClassifier, feats: np.ndarray) -> np.ndarray:
     {"hidden_size": 16},
     {"hidden_size": 37, "pool": "mean"},  # not a multiple of the 4-row unroll
     {"hidden_size": 20, "num_layers": 3, "pool": "mean"},
-    {"hidden_size": 24, "input_layer": True},  # the seed's network
+    {"hidden_size": 24, "input_layer": True},  # the predecessor project's network
     {"hidden_size": 13, "num_layers": 2, "input_layer": True, "pool": "mean"},
 ])
 def test_kernel_logits_equal_pytorch_for_every_architecture_option(arch):

@@ -1,4 +1,4 @@
-"""The LSTM classifier: shapes, causality, configs, the seed baseline."""
+"""The LSTM classifier: shapes, causality, configs, the predecessor-project baseline."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from har_ros.errors import ConfigError
-from har_ros.model import LSTMClassifier, ModelConfig, seed_model_config
+from har_ros.model import LSTMClassifier, ModelConfig, predecessor_model_config
 
 
 def test_output_shape_and_standardisation():
@@ -40,5 +40,5 @@ def test_config_validation_and_round_trip():
 
 
 def test_seed_baseline_config():
-    cfg = seed_model_config(36, 6)
+    cfg = predecessor_model_config(36, 6)
     assert (cfg.hidden_size, cfg.num_layers, cfg.input_size) == (128, 1, 36)

@@ -119,7 +119,7 @@ def test_windows_per_frame_labels_and_epoch_cap():
 
 def test_tiny_real_training_run_beats_chance(shared_data, tmp_path):
     from har_ros.classifier import ActionClassifier
-    from har_ros.tools.train import train_and_evaluate
+    from har_ros.training import train_and_evaluate
 
     # 6 classes (chance 1/6), 2 train subjects, 1 unseen test subject.
     cfg = {
@@ -144,7 +144,7 @@ def test_tiny_real_training_run_beats_chance(shared_data, tmp_path):
 
 def test_train_tool_on_own_recordings_format(tmp_path):
     """Format 2 end to end: manifest + keypoint/label CSVs -> subject-wise k-fold run folder."""
-    from har_ros.tools.train import train_and_evaluate
+    from har_ros.training import train_and_evaluate
 
     rng = np.random.default_rng(0)
     rows = ["recording,subject,camera,fps"]
@@ -225,14 +225,14 @@ def test_seed_baseline_overrides_features_model_and_augmentation():
 
     cfg = TrainConfig.from_dict({"baseline": "seed", "model": {"hidden_size": 16},
                                  "augment": {"mirror": 0.5}})
-    assert cfg.feature_config() == FeatureConfig.seed()
+    assert cfg.feature_config() == FeatureConfig.predecessor()
     mc = cfg.model_config(36, 6)
     assert (mc.hidden_size, mc.num_layers, mc.pool) == (128, 1, "last")
     ac = cfg.augment_config()
     assert ac.mirror == 0 and ac.rotate_deg == 0 and ac.speeds == (1.0,)
     std = TrainConfig.from_dict({"baseline": "seed_std"}).feature_config()
     assert std.standardise and not std.normalise and std.num_features == 36
-    # seed_net: the seed's network and inputs, but this config's optimiser settings.
+    # seed_net: the predecessor project's network and inputs, but this config's optimiser settings.
     net = TrainConfig.from_dict({"baseline": "seed_net", "lr": 0.003, "batch_size": 64})
     assert net.feature_config() == std and net.window_frames == 32
     assert net.model_config(36, 6).input_layer and net.augment_config().mirror == 0
@@ -247,7 +247,7 @@ def test_virtual_camera_training_recognises_unseen_people_from_the_side(shared_d
     side (az 90) and from above (el 60) is recognised well above chance (1/6)."""
     from har_ros.classifier import ActionClassifier
     from har_ros.data.utd import load_utd_mhad
-    from har_ros.tools.train import train_and_evaluate
+    from har_ros.training import train_and_evaluate
     from har_ros.viewpoint import VirtualCamera, render_sequence
 
     actions = [3, 4, 13, 16, 22, 27]

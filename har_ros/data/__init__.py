@@ -7,7 +7,8 @@ dataset-level class list and nominal frame rate.
 
 Formats:
 
-* :mod:`har_ros.data.mhad_txt` -- the seed's MHAD-derived ``X_*.txt`` / ``Y_*.txt`` windows.
+* :mod:`har_ros.data.mhad_txt` -- the predecessor project's MHAD-derived ``X_*.txt`` /
+  ``Y_*.txt`` windows.
 * :mod:`har_ros.data.recordings` -- own recordings: per-recording keypoint and label CSVs, a
   label map and a manifest (subject, camera, fps).
 * :mod:`har_ros.data.penn` -- Penn Action ``labels/*.mat`` (13 joints -> COCO-18).

@@ -1,4 +1,4 @@
-"""The seed's MHAD-derived window files: ``X_<split>.txt`` and ``Y_<split>.txt``.
+"""The predecessor project's MHAD-derived window files: ``X_<split>.txt`` and ``Y_<split>.txt``.
 
 ``X``: one frame per line, 36 comma-separated floats ``x0,y0,...,x17,y17`` (OpenPose COCO-18
 pixels; 0,0 = joint not detected); ``n_steps`` consecutive lines form one window.
@@ -20,7 +20,7 @@ from har_ros.errors import DataError
 MHAD_CLASSES: list[str] = [
     "JUMPING", "JUMPING_JACKS", "BOXING", "WAVING_2HANDS", "WAVING_1HAND", "CLAPPING_HANDS",
 ]
-#: Approximate frame rate of the seed's OpenPose output on Berkeley MHAD (Hz).
+#: Approximate frame rate of the predecessor project's OpenPose output on Berkeley MHAD (Hz).
 MHAD_TXT_FPS = 22.0
 
 

@@ -1,4 +1,5 @@
-"""Own recordings (the seed's format): keypoint CSVs, per-frame label CSVs, a label map, a manifest.
+"""Own recordings (the predecessor project's format): keypoint CSVs, per-frame label CSVs, a
+label map, a manifest.
 
 Layout (all paths relative to the manifest's folder)::
 

@@ -4,7 +4,7 @@ Runs the pose node's core (PosePipeline: backend + tracker) over every frame, wi
 bar, and writes into --out:
   skeletons/                 rosbag2 bag, '/<camera>/skeletons' (har_ros/msg/SkeletonArray)
   <rec>_<track>_keypoints.csv  one row per frame the track is seen: x0,y0,...,x17,y17 (pixels,
-                             0,0 = joint missing), the seed's format
+                             0,0 = joint missing), the predecessor project's format
   <rec>_<track>_stamps.csv   frame_index,stamp_ns,time_s (time since the first frame)
   manifest.csv               recording,subject,camera,fps,keypoints (har_ros.data.recordings)
   extract_report.json        (from a bag) frames, skeletons, tracks, and the messages skipped

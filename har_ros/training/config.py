@@ -1,0 +1,189 @@
+"""Training configuration: :class:`TrainConfig`, the predecessor-project baselines, YAML loading
+(no torch import, so ``har-ros train --help`` stays light).
+
+"Predecessor" is the project har_ros grew from (Chevalier's LSTM-HAR as adapted by
+stuarteiffert for 2D pose). Its baselines keep their configuration values ``seed``,
+``seed_std`` and ``seed_net`` (config files and ``har-ros train --baseline``); the random seed
+is the ``seed`` field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from har_ros.augment import AugmentConfig
+from har_ros.errors import ConfigError
+from har_ros.features import FeatureConfig
+from har_ros.resample import DEFAULT_MAX_GAP_S, frames_for
+from har_ros.viewpoint import CameraRanges
+
+if TYPE_CHECKING:
+    from har_ros.model import ModelConfig
+
+SPLITS = ("cross_subject", "cross_view", "official", "kfold", "random")
+#: Values of ``baseline``: "" (this config) or a predecessor-project baseline.
+BASELINES = ("", "seed", "seed_std", "seed_net")
+#: Baselines trained with the predecessor's optimiser (PREDECESSOR_RECIPE), not this config's.
+PREDECESSOR_OPTIMISER_BASELINES = ("seed", "seed_std")
+
+#: The predecessor's training recipe: Adam with coupled L2 (TF ``lambda * sum(l2_loss(w))`` ==
+#: Adam ``weight_decay=lambda``) on all parameters, lr 0.0025 decayed x0.96 (staircase) every
+#: 100,000 training samples, batch 512, plain cross-entropy (no label smoothing), no gradient
+#: clipping, final weights, 32-frame windows. ``epochs`` stays the config's / caller's.
+PREDECESSOR_RECIPE = {"lr": 0.0025, "weight_decay": 0.0015, "batch_size": 512,
+                      "label_smoothing": 0.0, "select": "last"}
+PREDECESSOR_LR_DECAY = 0.96
+PREDECESSOR_LR_DECAY_SAMPLES = 100_000
+PREDECESSOR_WINDOW_FRAMES = 32
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs; YAML files in ``config/train_*.yaml`` set these keys."""
+
+    dataset: str = "utd"
+    data_root: str = "../shared/data/utd_mhad"
+    dataset_options: dict = field(default_factory=dict)
+    split: str = "cross_subject"
+    train_subjects: list = field(default_factory=list)
+    test_subjects: list = field(default_factory=list)
+    #: split: cross_view: the views (``camera`` of each sequence) to train and to test on.
+    train_cameras: list = field(default_factory=list)
+    test_cameras: list = field(default_factory=list)
+    folds: int = 4
+    fold: int = 0
+    test_fraction: float = 0.2
+    val_fraction: float = 0.15
+    rate_hz: float = 15.0
+    window_s: float = 2.0
+    stride_s: float = 0.2
+    train_stride_s: float = 0.2
+    max_windows_per_clip: int = 8
+    max_gap_s: float = DEFAULT_MAX_GAP_S
+    features: dict = field(default_factory=dict)
+    model: dict = field(default_factory=dict)
+    augment: dict = field(default_factory=dict)
+    #: Render 3D clips through a new random virtual camera every epoch
+    #: (:class:`har_ros.viewpoint.CameraRanges` keys); empty = use the 2D skeletons as loaded.
+    virtual_cameras: dict = field(default_factory=dict)
+    #: Class pairs exchanged when a window is mirrored (e.g. swipe_left <-> swipe_right).
+    mirror_swap: dict = field(default_factory=dict)
+    epochs: int = 80
+    batch_size: int = 64
+    lr: float = 3e-3
+    weight_decay: float = 1e-2
+    label_smoothing: float = 0.1
+    patience: int = 20
+    #: "best": weights of the epoch with the lowest validation loss; "last": final weights.
+    select: str = "best"
+    #: Random seed (numpy and torch).
+    seed: int = 0
+    threads: int = 1
+    max_minutes: float = 9.0
+    #: "" (this config), or a predecessor-project baseline: "seed" (its network, raw-pixel
+    #: input, 32-frame windows and optimiser; no standardisation, no augmentation), "seed_std"
+    #: (the same with per-channel standardisation) or "seed_net" (its network and standardised
+    #: raw-pixel input, no augmentation, trained with this config's optimiser and schedule).
+    baseline: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        """Build from a (YAML) mapping; unknown keys raise ConfigError."""
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}")
+        cfg = cls(**data)
+        if cfg.split not in SPLITS:
+            raise ConfigError(f"split must be one of {SPLITS}, got {cfg.split!r}")
+        if cfg.select not in ("best", "last"):
+            raise ConfigError(f"select must be 'best' or 'last', got {cfg.select!r}")
+        if cfg.baseline not in BASELINES:
+            raise ConfigError(f"baseline must be one of {BASELINES}, got {cfg.baseline!r}")
+        return cfg
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable form."""
+        return asdict(self)
+
+    @property
+    def window_frames(self) -> int:
+        """Window length in model frames (the predecessor baselines: its 32)."""
+        if self.baseline:
+            return PREDECESSOR_WINDOW_FRAMES
+        return frames_for(self.window_s, self.rate_hz)
+
+    def effective(self) -> TrainConfig:
+        """This config with the predecessor's optimiser settings where the baseline uses them."""
+        return replace(self, **PREDECESSOR_RECIPE) if self.predecessor_optimiser else self
+
+    @property
+    def predecessor_optimiser(self) -> bool:
+        """True for the baselines trained with the predecessor's Adam + staircase decay."""
+        return self.baseline in PREDECESSOR_OPTIMISER_BASELINES
+
+    @property
+    def stride_frames(self) -> int:
+        """Evaluation / inference stride in model frames."""
+        return frames_for(self.stride_s, self.rate_hz)
+
+    def feature_config(self) -> FeatureConfig:
+        """Feature channels (the predecessor baselines force raw pixels)."""
+        if self.baseline == "seed":
+            return FeatureConfig.predecessor()
+        if self.baseline in ("seed_std", "seed_net"):
+            return replace(FeatureConfig.predecessor(), standardise=True)
+        return FeatureConfig.from_dict(self.features)
+
+    def augment_config(self) -> AugmentConfig:
+        """Augmentation (the predecessor baselines have none)."""
+        if self.baseline:
+            return AugmentConfig(mirror=0, rotate_deg=0, scale=0, stretch=0, joint_dropout=0,
+                                 frame_dropout=0, noise=0, speeds=(1.0,))
+        return AugmentConfig.from_dict(self.augment)
+
+    def camera_ranges(self) -> CameraRanges | None:
+        """Virtual-camera ranges, or None when this config does not render 3D clips."""
+        return CameraRanges.from_dict(self.virtual_cameras) if self.virtual_cameras else None
+
+    def model_config(self, input_size: int, num_classes: int) -> ModelConfig:
+        """Network architecture for this input and class count."""
+        from har_ros.model import ModelConfig, predecessor_model_config  # imports torch
+
+        if self.baseline:
+            return predecessor_model_config(input_size, num_classes)
+        return ModelConfig.from_dict({**self.model, "input_size": input_size,
+                                      "num_classes": num_classes})
+
+
+def load_config(path: str | Path, overrides: dict | None = None,
+                sets: list[str] | None = None) -> dict:
+    """Config YAML as a dict, with ``overrides`` (None values ignored) and ``KEY=VALUE``
+    strings (dots for nested keys, VALUE parsed as YAML) applied."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of training options")
+    for k, v in (overrides or {}).items():
+        if v is not None:
+            data[k] = v
+    for item in sets or []:
+        if "=" not in item:
+            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        node = data
+        parts = key.strip().split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {key}: {p} is not a mapping")
+        node[parts[-1]] = yaml.safe_load(value)
+    return data
