@@ -13,6 +13,7 @@ through the compiled :class:`~har_ros.lstm_kernel.LSTMKernel`, larger ones throu
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -91,3 +92,25 @@ class ActionClassifier:
                                                          self._joints))
                 out[i:i + batch_size] = torch.softmax(self._model(feats), dim=-1).numpy()
         return out
+
+
+def measure_latency(classifier: ActionClassifier, windows: np.ndarray, repeats: int = 200,
+                    batch_windows: int = 4096) -> dict:
+    """Median per-window latency at batch 1 (ms; the compiled kernel under the default
+    engine) and batched throughput (windows/s; PyTorch)."""
+    one = windows[:1]
+    for _ in range(10):
+        classifier.predict_proba(one)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        classifier.predict_proba(one)
+        times.append(time.perf_counter() - t)
+    batch = np.resize(windows, (batch_windows,) + windows.shape[1:])
+    classifier.predict_proba(batch[:DEFAULT_BATCH])
+    t = time.perf_counter()
+    classifier.predict_proba(batch)
+    dt = time.perf_counter() - t
+    return {"engine": classifier.engine, "batch1_ms_median": 1e3 * float(np.median(times)),
+            "batch1_ms_p90": 1e3 * float(np.percentile(times, 90)),
+            "batched_windows_per_s": len(batch) / dt, "batch_size": min(DEFAULT_BATCH, len(batch))}

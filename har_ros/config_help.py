@@ -77,3 +77,14 @@ def check_number_list(name: str, values: list[float], low: float, high: float) -
         if not (math.isfinite(v) and low <= v <= high):
             raise ConfigError(f"parameter '{name}'[{i}] = {v!r}: use finite numbers in "
                               f"[{_fmt(low)}, {_fmt(high)}]")
+
+
+def param_rows(cls: type) -> list[tuple[str, str, object, str]]:
+    """(name, type name, default, description) per field of a config dataclass."""
+    rows = []
+    for name, hint, default, help_text in config_fields(cls):
+        tname = getattr(hint, "__name__", str(hint))
+        if typing.get_origin(hint) is list:
+            tname = f"{typing.get_args(hint)[0].__name__}[]"
+        rows.append((name, tname, default, help_text))
+    return rows

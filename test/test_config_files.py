@@ -6,9 +6,9 @@ import pytest
 import yaml
 
 from har_ros.action_config import ActionNodeConfig
+from har_ros.config_help import param_rows
 from har_ros.pose_config import PoseNodeConfig
 from har_ros.safety_gate import SafetyGateConfig
-from har_ros.tools.params_table import param_rows
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 NODES = {"pose_node": PoseNodeConfig, "action_node": ActionNodeConfig,
