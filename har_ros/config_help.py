@@ -16,6 +16,19 @@ def described(text: str) -> dict[str, str]:
     return {"help": text}
 
 
+def default_of(cls: type, name: str) -> object:
+    """The default of field ``name`` of dataclass ``cls``: a node config that serves a core
+    setting reuses its default instead of restating it."""
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            if f.default is not dataclasses.MISSING:
+                return f.default
+            if f.default_factory is not dataclasses.MISSING:
+                return f.default_factory()
+            break
+    raise TypeError(f"{cls.__name__}.{name} has no default")
+
+
 def config_fields(cls: type) -> list[tuple[str, object, object, str]]:
     """(name, type hint, default, description) for every field of a config dataclass.
 

@@ -19,6 +19,8 @@ import argparse
 import json
 from pathlib import Path
 
+from har_ros.pose.base import DEFAULT_NET_HEIGHT
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     src = parser.add_mutually_exclusive_group(required=True)
@@ -29,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--camera", default="camera", help="camera name for --video")
     parser.add_argument("--storage", choices=("sqlite3", "mcap"), default="mcap")
     parser.add_argument("--backend", default="openpose_mobilenet", help="pose backend")
-    parser.add_argument("--net-height", type=int, default=368, help="pose network input height")
+    parser.add_argument("--net-height", type=int, default=DEFAULT_NET_HEIGHT,
+                        help="pose network input height")
     parser.add_argument("--limit", type=int, default=0, help="at most this many frames (0 = all)")
     parser.add_argument("--no-progress", action="store_true")
 
