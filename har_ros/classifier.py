@@ -25,12 +25,12 @@ from har_ros.features import channel_joints, window_features
 from har_ros.lstm_kernel import LSTMKernel
 from har_ros.skeleton import NUM_JOINTS
 
-#: Windows per forward pass in ``predict_proba``: the fastest of 32-4096 measured on the 2-core
-#: x86_64 machines here (``python bench/bench_model.py``): larger batches fall out of cache.
+#: Windows per forward pass in ``predict_proba``: larger batches fall out of cache
+#: (``python -m bench model`` compares sizes; bench/results/model_latency.json).
 DEFAULT_BATCH = 256
-#: "auto" runs batches up to this size through the compiled kernel. Per window, one thread,
-#: shipped model (``python bench/bench_model.py``): kernel 0.17-0.19 ms at any batch size;
-#: PyTorch 0.56 ms at 1, 0.31 at 4, 0.23 at 8, 0.20 at 16 and 32, 0.16 at 256.
+#: "auto" runs batches up to this size through the compiled kernel (its cost per window does
+#: not depend on the batch), larger ones through PyTorch (cheaper per window in large batches;
+#: the crossover is in bench/results/model_latency.json).
 KERNEL_MAX_BATCH = 16
 ENGINES = ("auto", "kernel", "torch")
 
