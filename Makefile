@@ -21,7 +21,7 @@ help:
 	@echo "make demo   - set up (first time only) and run the demo on the embedded default input"
 	@echo "make test   - set up (first time only) and run lint + the whole test suite"
 	@echo "make setup  - create .venv, install pinned deps, build messages, fetch pose weights"
-	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make bench  - run the quick benchmarks (BENCH_ARGS=--list lists all; BENCH_ARGS=NAME runs one)"
 	@echo "make clean  - remove build/ and the stamps (keeps .venv's downloads)"
 
 setup: $(STAMPS)/package $(STAMPS)/weights

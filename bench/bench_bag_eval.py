@@ -70,9 +70,9 @@ def exercise_bag(path: Path) -> int:
 
 def evaluate(bag: Path, labels: Path, out: Path) -> dict:
     from har_ros.bag_eval import save_plots
-    from har_ros.tools.evaluate_bag import evaluate_offline
+    from har_ros.bag_report import evaluate_labelled_bag
 
-    report, trace, lab = evaluate_offline(str(bag), str(labels), "penn", None, progress=True)
+    report, trace, lab = evaluate_labelled_bag(str(bag), str(labels), "penn", None, progress=True)
     save_plots(trace, lab, report, out, "offline")
     return report
 

@@ -65,9 +65,9 @@ def build_skeleton_bag(video: Path, bag: Path, progress: bool = True, limit: int
     from tqdm import tqdm
 
     from har_ros.bags.writer import BagWriter, skeleton_message
+    from har_ros.frame_sources import video_frames
     from har_ros.pose_config import PoseNodeConfig
     from har_ros.pose_pipeline import PosePipeline
-    from har_ros.tools.extract import video_frames
     from har_ros.video_source import VideoSource
 
     total = VideoSource(video).frame_count
@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from har_ros.action_config import resolve_model_path
     from har_ros.bag_eval import score_trace
-    from har_ros.tools import evaluate_bag as eb
+    from har_ros.bag_report import evaluate_labelled_bag
 
     model_dir = Path(resolve_model_path(args.model))
     name = model_dir.name
@@ -300,8 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     if not bag.exists():
         print(f"building the skeleton bag {bag} from {video} (once)", file=sys.stderr)
         extraction = build_skeleton_bag(video, bag, progress=not args.no_progress)
-    report, trace, labels = eb.evaluate_offline(str(bag), str(args.labels), str(model_dir),
-                                                progress=not args.no_progress)
+    report, trace, labels = evaluate_labelled_bag(str(bag), str(args.labels), str(model_dir),
+                                                  progress=not args.no_progress)
     origin = report["origin_ns"]
     offline = walker_metrics(trace, labels, origin)
     result: dict = {
@@ -313,15 +313,17 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(summary_line("offline", offline))
     if args.online:
+        from har_ros.ros.bag_online import compare_runs, online_trace, run_online
+
         work = args.cache / f"online_{name}_{int(time.time())}"
-        run = eb.run_online(str(bag), report["topics"], str(model_dir), work)
-        on_trace, stats = eb.online_trace(str(bag), report["topics"], trace.classes, run)
+        run = run_online(str(bag), report["topics"], str(model_dir), work)
+        on_trace, stats = online_trace(str(bag), report["topics"], trace.classes, run)
         on_report = score_trace(on_trace, labels, report["topics"])
         on_report.update(stats, mode="online")
         online = walker_metrics(on_trace, labels, on_report["origin_ns"])
         result["online"] = {"walkers": online, "report": _compact(on_report),
-                            "difference": eb.compare(report, on_report, trace, on_trace,
-                                                     len(run["published"]))}
+                            "difference": compare_runs(report, on_report, trace, on_trace,
+                                                       len(run["published"]))}
         print(summary_line("online", online))
     if args.figures:
         paths = render_figures(video, bag, trace, labels, origin, offline, args.frame_s,

@@ -10,9 +10,10 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from har_ros.config_help import check_number, check_number_list, described
+from har_ros.config_help import check_number, check_number_list, default_of, described
 from har_ros.decisions import DecisionConfig
 from har_ros.errors import ConfigError
+from har_ros.track_windows import WindowSpec
 
 
 def shipped_model_path(name: str = "default") -> str:
@@ -66,17 +67,19 @@ class ActionNodeConfig:
                                     "(Hz; 0 = accept the checkpoint's).")
     )
     max_gap_s: float = field(
-        default=0.5, metadata=described("Interpolate a joint across gaps up to this long (s); "
-                                    "0.5 bridges a pose node running at 2 fps or more.")
+        default=default_of(WindowSpec, "max_gap_s"),
+        metadata=described("Interpolate a joint across gaps up to this long (s); the default "
+                           "bridges a pose node running at 2 fps or more."),
     )
     gap_reset_s: float = field(
-        default=1.0,
+        default=default_of(DecisionConfig, "gap_reset_s"),
         metadata=described("A track silent for longer than this, or whose stamps jump back by "
                            "more than this (bag loop, clock reset), restarts its window (s)."),
     )
     forget_after_s: float = field(
-        default=3.0, metadata=described("Forget a track not seen for this long, by stamp or by "
-                                        "arrival on the node clock (s).")
+        default=default_of(WindowSpec, "forget_after_s"),
+        metadata=described("Forget a track not seen for this long, by stamp or by arrival on the "
+                           "node clock (s)."),
     )
     max_future_s: float = field(
         default=1.0,
@@ -85,30 +88,34 @@ class ActionNodeConfig:
                            "decision or block a track."),
     )
     min_window_fill: float = field(
-        default=0.5,
+        default=default_of(WindowSpec, "min_fill"),
         metadata=described("Classify a new track once this fraction of a window is buffered "
                            "(the start is padded with its first frame, as in training); 1 = "
                            "wait for a whole window."),
     )
     confidence_threshold: float = field(
-        default=0.5, metadata=described("Below this smoothed probability the action is 'unknown' "
-                                    "with status LOW_CONFIDENCE.")
+        default=default_of(DecisionConfig, "confidence_threshold"),
+        metadata=described("Below this smoothed probability the action is 'unknown' with status "
+                           "LOW_CONFIDENCE."),
     )
     smoothing: float = field(
-        default=0.6, metadata=described("Weight of the newest window in the exponential smoothing "
-                                    "of probabilities (1 = no smoothing).")
+        default=default_of(DecisionConfig, "smoothing"),
+        metadata=described("Weight of the newest window in the exponential smoothing of "
+                           "probabilities (1 = no smoothing)."),
     )
     hysteresis: float = field(
-        default=0.1, metadata=described("A new label must beat the current one by this probability "
-                                    "margin (stops flicker).")
+        default=default_of(DecisionConfig, "hysteresis"),
+        metadata=described("A new label must beat the current one by this probability margin "
+                           "(stops flicker)."),
     )
     stale_after_s: float = field(
-        default=1.0, metadata=described("Input older than this (by arrival) makes the operator "
-                                    "decision STALE (s).")
+        default=default_of(DecisionConfig, "stale_after_s"),
+        metadata=described("Input older than this (by arrival) makes the operator decision STALE "
+                           "(s)."),
     )
     fusion_tolerance_s: float = field(
-        default=0.2, metadata=described("Fuse camera views whose windows end within this of the "
-                                    "newest (s).")
+        default=default_of(DecisionConfig, "fusion_tolerance_s"),
+        metadata=described("Fuse camera views whose windows end within this of the newest (s)."),
     )
     heartbeat_hz: float = field(
         default=5.0, metadata=described("Rate of the operator-level 'action' topic, published even "
@@ -117,8 +124,8 @@ class ActionNodeConfig:
     deadline_periods: float = field(
         default=2.0,
         metadata=described("QoS deadline offered on 'action' and 'actions', in heartbeat periods "
-                           "(deadline = deadline_periods / heartbeat_hz s; 2 at 5 Hz = 0.4 s): a "
-                           "subscriber requesting it hears of a silent node after that long."),
+                           "(deadline = deadline_periods / heartbeat_hz s): a subscriber "
+                           "requesting it hears of a silent node after that long."),
     )
     liveliness_lease_s: float = field(
         default=1.0,
@@ -140,9 +147,9 @@ class ActionNodeConfig:
     )
     inference_engine: str = field(
         default="auto",
-        metadata=described("'auto': the compiled kernel for up to 16 windows at once (0.2 "
-                           "ms per window), PyTorch for more; 'kernel' or 'torch' for all (same "
-                           "network, logits equal to 1e-5)."),
+        metadata=described("'auto': the compiled kernel for up to 16 windows at once (faster "
+                           "for small batches), PyTorch for more; 'kernel' or 'torch' for all "
+                           "(same network, logits equal to 1e-5)."),
     )
     diagnostics_period_s: float = field(
         default=1.0, metadata=described("Period of the /diagnostics status (s).")
@@ -216,9 +223,11 @@ class ActionNodeConfig:
             if not (x0 < x1 and y0 < y1):
                 raise ConfigError(f"parameter 'operator_regions' camera {i // 4}: "
                                   f"[{x0}, {y0}, {x1}, {y1}] needs x0 < x1 and y0 < y1 (pixels)")
-        if self.inference_engine not in ("auto", "kernel", "torch"):
+        from har_ros.classifier import ENGINES  # imports torch
+
+        if self.inference_engine not in ENGINES:
             raise ConfigError(f"parameter 'inference_engine' = {self.inference_engine!r}: use "
-                              "'auto', 'kernel' or 'torch'")
+                              f"one of {', '.join(repr(e) for e in ENGINES)}")
         try:
             self.decision_config().validate()
         except ConfigError as exc:

@@ -13,6 +13,7 @@ through the compiled :class:`~har_ros.lstm_kernel.LSTMKernel`, larger ones throu
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +25,12 @@ from har_ros.features import channel_joints, window_features
 from har_ros.lstm_kernel import LSTMKernel
 from har_ros.skeleton import NUM_JOINTS
 
-#: Windows per forward pass in ``predict_proba``: the fastest of 32-4096 measured on the 2-core
-#: x86_64 machines here (``python bench/bench_model.py``): larger batches fall out of cache.
+#: Windows per forward pass in ``predict_proba``: larger batches fall out of cache
+#: (``python -m bench model`` compares sizes; bench/results/model_latency.json).
 DEFAULT_BATCH = 256
-#: "auto" runs batches up to this size through the compiled kernel. Per window, one thread,
-#: shipped model (``python bench/bench_model.py``): kernel 0.17-0.19 ms at any batch size;
-#: PyTorch 0.56 ms at 1, 0.31 at 4, 0.23 at 8, 0.20 at 16 and 32, 0.16 at 256.
+#: "auto" runs batches up to this size through the compiled kernel (its cost per window does
+#: not depend on the batch), larger ones through PyTorch (cheaper per window in large batches;
+#: the crossover is in bench/results/model_latency.json).
 KERNEL_MAX_BATCH = 16
 ENGINES = ("auto", "kernel", "torch")
 
@@ -91,3 +92,25 @@ class ActionClassifier:
                                                          self._joints))
                 out[i:i + batch_size] = torch.softmax(self._model(feats), dim=-1).numpy()
         return out
+
+
+def measure_latency(classifier: ActionClassifier, windows: np.ndarray, repeats: int = 200,
+                    batch_windows: int = 4096) -> dict:
+    """Median per-window latency at batch 1 (ms; the compiled kernel under the default
+    engine) and batched throughput (windows/s; PyTorch)."""
+    one = windows[:1]
+    for _ in range(10):
+        classifier.predict_proba(one)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        classifier.predict_proba(one)
+        times.append(time.perf_counter() - t)
+    batch = np.resize(windows, (batch_windows,) + windows.shape[1:])
+    classifier.predict_proba(batch[:DEFAULT_BATCH])
+    t = time.perf_counter()
+    classifier.predict_proba(batch)
+    dt = time.perf_counter() - t
+    return {"engine": classifier.engine, "batch1_ms_median": 1e3 * float(np.median(times)),
+            "batch1_ms_p90": 1e3 * float(np.percentile(times, 90)),
+            "batched_windows_per_s": len(batch) / dt, "batch_size": min(DEFAULT_BATCH, len(batch))}

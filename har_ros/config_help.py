@@ -16,6 +16,19 @@ def described(text: str) -> dict[str, str]:
     return {"help": text}
 
 
+def default_of(cls: type, name: str) -> object:
+    """The default of field ``name`` of dataclass ``cls``: a node config that serves a core
+    setting reuses its default instead of restating it."""
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            if f.default is not dataclasses.MISSING:
+                return f.default
+            if f.default_factory is not dataclasses.MISSING:
+                return f.default_factory()
+            break
+    raise TypeError(f"{cls.__name__}.{name} has no default")
+
+
 def config_fields(cls: type) -> list[tuple[str, object, object, str]]:
     """(name, type hint, default, description) for every field of a config dataclass.
 
@@ -77,3 +90,14 @@ def check_number_list(name: str, values: list[float], low: float, high: float) -
         if not (math.isfinite(v) and low <= v <= high):
             raise ConfigError(f"parameter '{name}'[{i}] = {v!r}: use finite numbers in "
                               f"[{_fmt(low)}, {_fmt(high)}]")
+
+
+def param_rows(cls: type) -> list[tuple[str, str, object, str]]:
+    """(name, type name, default, description) per field of a config dataclass."""
+    rows = []
+    for name, hint, default, help_text in config_fields(cls):
+        tname = getattr(hint, "__name__", str(hint))
+        if typing.get_origin(hint) is list:
+            tname = f"{typing.get_args(hint)[0].__name__}[]"
+        rows.append((name, tname, default, help_text))
+    return rows

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from har_ros.config_help import check_number, check_number_list, described
+from har_ros.config_help import check_number, check_number_list, default_of, described
 from har_ros.errors import ConfigError
+from har_ros.pose.base import DEFAULT_NET_HEIGHT
+from har_ros.tracking import TrackerConfig
 
 if TYPE_CHECKING:
     from har_ros.conversions import ImageLimits
@@ -48,7 +50,7 @@ class PoseNodeConfig:
         ),
     )
     net_height: int = field(
-        default=368,
+        default=DEFAULT_NET_HEIGHT,
         metadata=described("openpose_mobilenet network input height in pixels (multiple of 16)."),
     )
     runtime: str = field(
@@ -80,11 +82,12 @@ class PoseNodeConfig:
     max_batch: int = field(
         default=4,
         metadata=described("Run up to this many same-sized camera frames through the backend in "
-                           "one call (cheaper per frame than one call each; README 'Pose "
-                           "estimation' has the figures); 1 = one frame per call."),
+                           "one call (cheaper per frame than one call each); 1 = one frame per "
+                           "call."),
     )
     max_people: int = field(
-        default=0, metadata=described("Keep at most this many people per image (0 = no limit).")
+        default=default_of(TrackerConfig, "max_people"),
+        metadata=described("Keep at most this many people per image (0 = no limit)."),
     )
     roi: list[float] = field(
         default_factory=list,
@@ -94,11 +97,11 @@ class PoseNodeConfig:
         ),
     )
     track_max_age_s: float = field(
-        default=1.0,
+        default=default_of(TrackerConfig, "max_age_s"),
         metadata=described("Keep a track this long without detections before forgetting it (s)."),
     )
     track_max_cost: float = field(
-        default=0.5,
+        default=default_of(TrackerConfig, "max_cost"),
         metadata=described(
             "Largest matching cost (joint distance / person size) to continue a track."
         ),

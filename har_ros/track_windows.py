@@ -25,9 +25,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from har_ros.config_help import check_number
+from har_ros.config_help import check_number, default_of
+from har_ros.decisions import DecisionConfig
 from har_ros.errors import ConfigError
 from har_ros.resample import resample_skeletons
+
+#: Longest gap (s) a joint is interpolated across in a live track's window: bridges a pose
+#: node running at 2 fps or more. (Training resamples dataset clips with
+#: ``har_ros.resample.DEFAULT_MAX_GAP_S``, the training config's ``max_gap_s``.)
+LIVE_MAX_GAP_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,8 @@ class WindowSpec:
     window_frames: int
     stride_frames: int
     rate_hz: float
-    max_gap_s: float = 0.3
-    gap_reset_s: float = 1.0
+    max_gap_s: float = LIVE_MAX_GAP_S
+    gap_reset_s: float = default_of(DecisionConfig, "gap_reset_s")
     forget_after_s: float = 3.0
     min_coverage: float = 0.5
     min_fill: float = 0.5

@@ -14,10 +14,10 @@ import pytest
 from bench.bench_bag_eval import penn_bag
 from har_ros.action_config import shipped_model_path
 from har_ros.bag_eval import score_trace
+from har_ros.bag_report import evaluate_labelled_bag
 from har_ros.bags.labels import load_labels
 from har_ros.classifier import ActionClassifier
 from har_ros.data.penn import load_penn_action
-from har_ros.tools.evaluate_bag import evaluate_offline
 from har_ros.training import evaluate_sequences
 
 CLIPS = 60
@@ -33,8 +33,9 @@ def test_penn_skeleton_bag_agrees_with_model_evaluation(shared_data, tmp_path, m
     monkeypatch.setattr("bench.bench_bag_eval.SHARED", shared_data)
     summary = penn_bag(tmp_path / "bag", tmp_path / "labels.yaml", CLIPS)
     assert summary["clips"] == CLIPS
-    report, trace, labels = evaluate_offline(str(tmp_path / "bag"), str(tmp_path / "labels.yaml"),
-                                             "penn", progress=False)
+    report, trace, labels = evaluate_labelled_bag(str(tmp_path / "bag"),
+                                                  str(tmp_path / "labels.yaml"), "penn",
+                                                  progress=False)
     clips = report["clips"]
     assert clips["n"] == CLIPS
     decided = CLIPS - clips["clips_without_window"]

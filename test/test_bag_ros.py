@@ -115,7 +115,7 @@ def test_online_evaluation_matches_offline(ros_domain, tmp_path):
     from har_ros.action_config import ActionNodeConfig
     from har_ros.bag_eval import evaluate_offline, score_trace
     from har_ros.bags.labels import parse_labels
-    from har_ros.tools.evaluate_bag import compare, online_trace, run_online
+    from har_ros.ros.bag_online import compare_runs, online_trace, run_online
 
     write_left_right_bag(tmp_path / "bag", left_s=3.0, right_s=3.0)
     model = str(tiny_checkpoint(tmp_path / "model", ["left", "right"]))
@@ -127,7 +127,7 @@ def test_online_evaluation_matches_offline(ros_domain, tmp_path):
     run = run_online(str(tmp_path / "bag"), topics, model, tmp_path / "online")
     on_trace, stats = online_trace(str(tmp_path / "bag"), topics, off_trace.classes, run)
     online = score_trace(on_trace, labels, topics)
-    diff = compare(offline, online, off_trace, on_trace, len(run["published"]))
+    diff = compare_runs(offline, online, off_trace, on_trace, len(run["published"]))
     assert diff["frames_dropped"] == 0 and len(run["published"]) == 60
     # every window classified live, with the same per-track decisions as offline
     assert diff["per_track_decisions_online"] == diff["per_track_decisions_offline"] > 0

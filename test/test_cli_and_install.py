@@ -31,8 +31,8 @@ def test_subcommand_help_explains(command, capsys):
 
 
 def test_print_params_shows_every_parameter_with_a_description(capsys):
+    from har_ros.config_help import param_rows
     from har_ros.pose_config import PoseNodeConfig
-    from har_ros.tools.params_table import param_rows
 
     assert main(["pose-node", "--print-params"]) == 0
     out = capsys.readouterr().out

@@ -6,9 +6,9 @@ import pytest
 import yaml
 
 from har_ros.action_config import ActionNodeConfig
+from har_ros.config_help import param_rows
 from har_ros.pose_config import PoseNodeConfig
 from har_ros.safety_gate import SafetyGateConfig
-from har_ros.tools.params_table import param_rows
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 NODES = {"pose_node": PoseNodeConfig, "action_node": ActionNodeConfig,
@@ -69,3 +69,44 @@ def test_reliability_doc_table_lists_every_reliability_test():
     proc = subprocess.run([sys.executable, str(root / "scripts" / "reliability_table.py"),
                            "--check"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+#: Node parameter -> (core dataclass, field) it configures: the node serves the core default.
+SERVED = {
+    (ActionNodeConfig, "max_gap_s"): ("har_ros.track_windows", "WindowSpec", "max_gap_s"),
+    (ActionNodeConfig, "gap_reset_s"): ("har_ros.track_windows", "WindowSpec", "gap_reset_s"),
+    (ActionNodeConfig, "forget_after_s"): ("har_ros.track_windows", "WindowSpec",
+                                           "forget_after_s"),
+    (ActionNodeConfig, "min_window_fill"): ("har_ros.track_windows", "WindowSpec", "min_fill"),
+    **{(ActionNodeConfig, name): ("har_ros.decisions", "DecisionConfig", name)
+       for name in ("confidence_threshold", "smoothing", "hysteresis", "stale_after_s",
+                    "fusion_tolerance_s", "gap_reset_s")},
+    (PoseNodeConfig, "max_people"): ("har_ros.tracking", "TrackerConfig", "max_people"),
+    (PoseNodeConfig, "track_max_age_s"): ("har_ros.tracking", "TrackerConfig", "max_age_s"),
+    (PoseNodeConfig, "track_max_cost"): ("har_ros.tracking", "TrackerConfig", "max_cost"),
+}
+
+
+@pytest.mark.parametrize("node_field", sorted(SERVED, key=lambda k: (k[0].__name__, k[1])),
+                         ids=lambda k: f"{k[0].__name__}.{k[1]}")
+def test_node_parameters_default_to_the_core_defaults(node_field):
+    """A setting has one default: the node config's equals the core dataclass's it feeds."""
+    import dataclasses
+    import importlib
+
+    node_cls, name = node_field
+    module, cls_name, core_name = SERVED[node_field]
+    core = getattr(importlib.import_module(module), cls_name)
+    core_default = {f.name: f.default for f in dataclasses.fields(core)}[core_name]
+    assert getattr(node_cls(), name) == core_default
+
+
+def test_one_inference_engine_list():
+    """Every engine the classifier knows is a valid node parameter value, and no other."""
+    from har_ros.classifier import ENGINES
+    from har_ros.errors import ConfigError
+
+    for engine in ENGINES:
+        ActionNodeConfig(inference_engine=engine).validate()
+    with pytest.raises(ConfigError, match="inference_engine"):
+        ActionNodeConfig(inference_engine="onnx").validate()

@@ -222,7 +222,7 @@ def test_pose_node_with_device_gpu_and_no_gpu_exits_2(ros_domain):
 
 
 def test_har_ros_info_reports_the_runtime_auto_picks():
-    from har_ros.tools.info import collect
+    from har_ros.install_info import collect
 
     report = collect()
     ov, _ = rt.import_openvino()

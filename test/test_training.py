@@ -198,7 +198,7 @@ def test_train_tool_on_own_recordings_format(tmp_path):
 def test_evaluate_reads_data_as_the_model_was_trained():
     """Penn Action's shipped model was trained with invisible joints as missing; evaluating it
     on joints read the other way gave 0.773 instead of its 0.977 (measured)."""
-    from har_ros.tools.evaluate import reading_options
+    from har_ros.training.evaluation import reading_options
 
     cfg = {"dataset": "penn", "dataset_options": {"invisible_as_missing": True, "split": "train",
                                                   "limit": 5}}

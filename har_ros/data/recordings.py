@@ -147,3 +147,36 @@ def load_recordings(manifest: str | Path, label_map: str | Path | None = None) -
                                      subject=row["subject"], camera=row["camera"], clip_id=rec))
     fps = float(np.median([r["fps"] for r in read_manifest(manifest)]))
     return SkeletonDataset("recordings", classes, fps, seqs)
+
+
+def write_recordings(out: Path, recording: str, frames, fps: float) -> list[dict]:
+    """Write ``frames`` (SkeletonFrames of one recording) in this format: per-track keypoint
+    (pixels) and stamp CSVs (ns, s since the first frame) and ``manifest.csv``; returns the
+    manifest rows."""
+    import numpy as np
+
+    per: dict[tuple[str, str], list[tuple[int, int, np.ndarray]]] = {}
+    t0 = min(f.stamp_ns for f in frames) if frames else 0
+    for i, f in enumerate(frames):
+        for sk, tid in zip(f.skeletons, f.track_ids, strict=True):
+            per.setdefault((f.camera_name, tid), []).append((i, f.stamp_ns, sk))
+    rows = []
+    for (camera, tid), items in sorted(per.items()):
+        name = f"{recording}_{tid.replace('/', '_')}"
+        kp = out / f"{name}_keypoints.csv"
+        with kp.open("w", encoding="utf-8") as fh:
+            for _, _, sk in items:
+                xy = np.where(sk[:, 2:3] > 0, sk[:, :2], 0.0).reshape(-1)
+                fh.write(",".join(f"{v:.2f}" for v in xy) + "\n")
+        with (out / f"{name}_stamps.csv").open("w", encoding="utf-8") as fh:
+            fh.write("frame_index,stamp_ns,time_s\n")
+            for i, s, _ in items:
+                fh.write(f"{i},{s},{(s - t0) * 1e-9:.6f}\n")
+        rows.append({"recording": name, "subject": tid, "camera": camera, "fps": f"{fps:g}",
+                     "keypoints": kp.name})
+    with (out / "manifest.csv").open("w", encoding="utf-8") as fh:
+        fh.write("recording,subject,camera,fps,keypoints\n")
+        for r in rows:
+            fh.write(",".join(r[k] for k in ("recording", "subject", "camera", "fps",
+                                               "keypoints")) + "\n")
+    return rows

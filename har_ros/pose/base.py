@@ -17,6 +17,9 @@ import numpy as np
 from har_ros.errors import InputError
 from har_ros.skeleton import NUM_JOINTS
 
+#: Network input height (pixels) of the OpenPose backends unless configured: OpenPose's own.
+DEFAULT_NET_HEIGHT = 368
+
 
 class PoseBackend(abc.ABC):
     """A 2D multi- or single-person pose estimator producing COCO-18 skeletons."""

@@ -19,7 +19,13 @@ import numpy as np
 
 from har_ros.errors import ConfigError, InputError
 from har_ros.pose import weights
-from har_ros.pose.base import MAX_NET_ASPECT, PoseBackend, check_image, finalize_people
+from har_ros.pose.base import (
+    DEFAULT_NET_HEIGHT,
+    MAX_NET_ASPECT,
+    PoseBackend,
+    check_image,
+    finalize_people,
+)
 from har_ros.pose.paf import PafParams, decode, upsample_maps
 from har_ros.pose.runtimes import make_runtime
 
@@ -46,7 +52,7 @@ class OpenPoseMobilenetBackend(PoseBackend):
     def __init__(
         self,
         weights_path: str | os.PathLike[str] | None = None,
-        net_height: int = 368,
+        net_height: int = DEFAULT_NET_HEIGHT,
         upsample: float = 4.0,
         max_batch: int = 1,
         peak_threshold: float = 0.1,

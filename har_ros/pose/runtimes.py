@@ -8,11 +8,11 @@ after that (upsampling and PAF grouping, :mod:`har_ros.pose.paf`) is shared by t
   input size (height, width), compiled on first use and cached (at most
   :data:`MAX_COMPILED_SHAPES`, least recently used dropped first): a fixed shape runs faster
   than a dynamic one, and a camera's resolution never changes. A batch of frames runs frame
-  by frame through that model: a compiled batch of 2 was no faster per frame on 2 cores, and
-  each compiled shape holds ~130 MiB at 368x496. The image enters as uint8 NHWC (the
+  by frame through that model: a compiled batch is no faster per frame on a small CPU, and
+  each compiled shape holds memory of its own. The image enters as uint8 NHWC (the
   conversion to float32 is part of the compiled graph). The inference precision is always
-  set explicitly: on CPUs with AMX OpenVINO would otherwise pick bf16 on its own (heat maps
-  differ by up to 0.44 and people are lost).
+  set explicitly: on CPUs with AMX OpenVINO would otherwise pick bf16 on its own (the heat
+  maps change and people are lost).
 * ``opencv``: ``cv2.dnn`` on the CPU, f32 only (the fallback when OpenVINO is not installed).
 
 Choices: ``runtime`` auto (OpenVINO when importable, else OpenCV), ``device`` auto (an OpenVINO

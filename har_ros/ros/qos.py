@@ -27,7 +27,7 @@ from rclpy.qos import (
     ReliabilityPolicy,
 )
 
-#: Depth of the decision topics' history (as before the contract: RELIABLE, depth 10).
+#: Depth of the decision topics' history (keep-last).
 DEPTH = 10
 
 

@@ -40,46 +40,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="pose network input height (256 keeps up better on a CPU)")
 
 
-def plot_cell(decisions: list[tuple[float, str]], speeds: list[tuple[float, float]],
-              fault: tuple[float, float] | None, path: Path) -> Path:
-    """Two panels over one time axis (s since start): the operator's labels, the speed."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from har_ros.timeline import segments
-
-    labels = sorted({lab for _, lab in decisions})
-    cmap = plt.get_cmap("tab20")
-    grey = {"unknown": "#999999", "warming_up": "#dddddd", "no_person": "#f5deb3",
-            "stale": "#000000"}
-    colours = {lab: grey.get(lab, cmap(i % 20)) for i, lab in enumerate(labels)}
-    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(11, 4.2),
-                                      gridspec_kw={"height_ratios": [1, 2]})
-    for a, b, lab in segments(decisions):
-        top.barh(0, max(b - a, 0.1), left=a, color=colours[lab], edgecolor="none")
-    top.set_yticks([0], ["operator"])
-    top.legend([plt.Rectangle((0, 0), 1, 1, color=colours[lab]) for lab in labels], labels,
-               loc="upper left", bbox_to_anchor=(1.01, 1.3), fontsize=8)
-    if speeds:
-        t, v = zip(*speeds)
-        bottom.step(t, v, where="post", color="tab:blue")
-    bottom.set_ylim(-0.05, 1.05)
-    bottom.set_ylabel("speed fraction")
-    bottom.set_xlabel("time since start (s)")
-    if fault:
-        for ax in (top, bottom):
-            ax.axvspan(*fault, color="tab:red", alpha=0.2, lw=0)
-        bottom.text(fault[0], 1.0, " action node frozen", color="tab:red", va="top", fontsize=8)
-    top.set_title("Cell in a box: operator decisions and the safety gate's speed fraction")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
 def run(args: argparse.Namespace) -> int:
     import rclpy
     from diagnostic_msgs.msg import DiagnosticArray
@@ -89,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from har_ros.demo_assets import demo_video_path
     from har_ros.errors import ConfigError
     from har_ros.msg import ActionStamped
+    from har_ros.plots import plot_cell_demo
     from har_ros.ros.demo_runner import label_of
     from har_ros.ros.processes import start_command, stop_process
     from har_ros.ros.qos import decision_qos
@@ -167,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         node.destroy_node()
         rclpy.try_shutdown()
     out = Path(args.out)
-    png = plot_cell(decisions, speeds, fault, out / "cell_demo.png")
+    png = plot_cell_demo(decisions, speeds, fault, out / "cell_demo.png")
     data = {"video": str(video), "fault_action_node_frozen_s": fault,
             "decisions": decisions, "speeds": speeds, "reasons": reasons}
     (out / "cell_demo.json").write_text(json.dumps(data, indent=1) + "\n")

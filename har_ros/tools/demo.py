@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from har_ros.pose.base import DEFAULT_NET_HEIGHT
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--video", help="video file to play (default: the embedded demo clip)")
@@ -24,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="", help="action model folder (default: shipped)")
     parser.add_argument("--max-width", type=int, default=0,
                         help="downscale wider frames to this width before publishing (0: keep)")
-    parser.add_argument("--net-height", type=int, default=368,
+    parser.add_argument("--net-height", type=int, default=DEFAULT_NET_HEIGHT,
                         help="OpenPose network input height: 480 finds more of the small, far "
                         "people in the demo clip at about twice the cost")
 

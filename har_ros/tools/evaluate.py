@@ -38,23 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="windows in the batched throughput measurement")
 
 
-#: Loader options that pick a subset of the data rather than say how to read it: never
-#: carried over from the model's training config.
-SUBSET_OPTIONS = frozenset({"split", "limit", "subjects", "actions", "trials"})
-
-
-def reading_options(training_config: dict, dataset: str) -> dict:
-    """The loader options the model was trained with (e.g. Penn Action's
-    ``invisible_as_missing``), when ``dataset`` is the format it was trained on: evaluating
-    with other options would feed it joints prepared differently from its training data."""
-    if training_config.get("dataset") != dataset:
-        return {}
-    opts = training_config.get("dataset_options") or {}
-    return {k: v for k, v in opts.items() if k not in SUBSET_OPTIONS}
-
-
 def _load(args: argparse.Namespace, training_config: dict | None = None):
     from har_ros.data import load_dataset
+    from har_ros.training.evaluation import reading_options
 
     defaults = {"utd": "../shared/data/utd_mhad", "penn": "../shared/data/penn_action"}
     root = args.data_root or defaults.get(args.dataset)
@@ -78,39 +64,12 @@ def _load(args: argparse.Namespace, training_config: dict | None = None):
     return ds
 
 
-def measure_latency(classifier, windows, repeats: int = 200, batch_windows: int = 4096) -> dict:
-    """Median per-window latency at batch 1 (ms; the compiled kernel under the default
-    engine) and batched throughput (windows/s; PyTorch)."""
-    import time
-
-    import numpy as np
-
-    from har_ros.classifier import DEFAULT_BATCH
-
-    one = windows[:1]
-    for _ in range(10):
-        classifier.predict_proba(one)
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        classifier.predict_proba(one)
-        times.append(time.perf_counter() - t)
-    batch = np.resize(windows, (batch_windows,) + windows.shape[1:])
-    classifier.predict_proba(batch[:DEFAULT_BATCH])
-    t = time.perf_counter()
-    classifier.predict_proba(batch)
-    dt = time.perf_counter() - t
-    return {"engine": classifier.engine, "batch1_ms_median": 1e3 * float(np.median(times)),
-            "batch1_ms_p90": 1e3 * float(np.percentile(times, 90)),
-            "batched_windows_per_s": len(batch) / dt, "batch_size": min(DEFAULT_BATCH, len(batch))}
-
-
 def run(args: argparse.Namespace) -> int:
     """Evaluate and print a summary; writes JSON (and a PNG) when --out is given."""
     import numpy as np
     import torch
 
-    from har_ros.classifier import ActionClassifier
+    from har_ros.classifier import ActionClassifier, measure_latency
     from har_ros.errors import DataError
     from har_ros.training import build_windows, evaluate_sequences, evaluation_report
 

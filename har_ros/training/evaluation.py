@@ -76,3 +76,18 @@ def evaluation_report(pred: dict, classes: list[str]) -> dict:
                                   "accuracy": float(ok[groups == g].mean())}
                          for g in sorted(set(groups.tolist()))}
     return out
+
+
+#: Loader options that pick a subset of the data rather than say how to read it: never
+#: carried over from the model's training config.
+SUBSET_OPTIONS = frozenset({"split", "limit", "subjects", "actions", "trials"})
+
+
+def reading_options(training_config: dict, dataset: str) -> dict:
+    """The loader options the model was trained with (e.g. Penn Action's
+    ``invisible_as_missing``), when ``dataset`` is the format it was trained on: evaluating
+    with other options would feed it joints prepared differently from its training data."""
+    if training_config.get("dataset") != dataset:
+        return {}
+    opts = training_config.get("dataset_options") or {}
+    return {k: v for k, v in opts.items() if k not in SUBSET_OPTIONS}
