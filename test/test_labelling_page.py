@@ -158,3 +158,53 @@ def test_label_a_bag_in_the_browser(label_server, browser):
     first_op = min((iv for iv in load_labels(labels_path).intervals if not iv.track),
                    key=lambda iv: iv.start_s)
     assert (first_op.start_s, first_op.end_s, first_op.label) == (0.2, 0.4, classes[1])
+
+
+def _start_label(bag, log, env, *extra: str) -> tuple[subprocess.Popen, str]:
+    with log.open("w") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "har_ros.cli", "label", str(bag), *extra],
+                                stdout=fh, stderr=subprocess.STDOUT, env=subprocess_env(env),
+                                cwd=REPO_ROOT)
+    deadline = time.monotonic() + 60
+    while not (m := re.search(r"open (http://127\.0\.0\.1:\d+/\?token=\S+)", log.read_text())):
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+    return proc, m.group(1)
+
+
+@pytest.mark.reliability("labelling page: the server is killed (SIGKILL) while the user "
+                         "keeps marking",
+                         "the page says NOT SAVED and keeps the edits in the browser; reopened "
+                         "on the same port they are restored and saved")
+def test_edits_survive_a_server_crash(tmp_path, ros_domain, browser):
+    import socket
+
+    _, env = ros_domain
+    write_left_right_bag(tmp_path / "bag")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    args = ("--no-suggestions", "--classes", "left", "right", "--port", port)
+    proc, url = _start_label(tmp_path / "bag", tmp_path / "a.log", env, *args)
+    labels_path = tmp_path / "bag.labels.yaml"
+    try:
+        browser.get(url)
+        browser.wait("return document.body.dataset.ready === '1';", what="the page")
+        browser.keys("1", "[", "ArrowRight", "]")
+        _saved(browser)
+        proc.kill()
+        proc.wait()
+        browser.keys("ArrowRight", "ArrowRight", "2", "[", "ArrowRight", "]")
+        browser.wait("return document.getElementById('status').textContent"
+                     ".startsWith('NOT SAVED');", what="the page to say it could not save")
+        assert len(load_labels(labels_path).intervals) == 1
+        browser.get("about:blank")
+        proc, url = _start_label(tmp_path / "bag", tmp_path / "b.log", env, *args)
+        browser.get(url)
+        browser.wait("return document.body.dataset.ready === '1';", what="the reopened page")
+        _saved(browser)
+        got = [(iv.start_s, iv.end_s, iv.label) for iv in load_labels(labels_path).intervals]
+        assert got == [(0.0, 0.2, "left"), (0.3, 0.5, "right")]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -168,3 +168,27 @@ def test_a_video_is_extracted_once_and_cached(shared_data, tmp_path):
     assert (tmp_path / "cache" / "source.json").stat().st_mtime_ns == stamp, "not re-extracted"
     assert [f.track_ids for f in again.frames] == [f.track_ids for f in first.frames]
     assert again.render(0)[:2] == b"\xff\xd8"
+
+
+@pytest.mark.slow
+def test_an_image_bag_is_extracted_once_and_drawn_on_its_images(shared_data, tmp_path):
+    from har_ros.bags.writer import BagWriter, image_message
+    from har_ros.video_source import VideoSource
+
+    video = require_file(shared_data / "video" / "exercise.avi")
+    images = list(VideoSource(video).frames(2))
+    with BagWriter(tmp_path / "bag", "mcap") as bag:
+        for i, img in enumerate(images):
+            stamp = T0_NS + i * 100_000_000
+            bag.write_message("/cam0/image_raw", stamp, image_message(img, stamp, "cam0"))
+    first = load_source(tmp_path / "bag", tmp_path / "cache", progress=False)
+    assert first.kind == "image_bag" and [f.stamp_ns for f in first.frames] == [
+        T0_NS, T0_NS + 100_000_000]
+    assert all(f.track_ids for f in first.frames), "people found in exercise.avi"
+    assert (first.image(1) == images[1]).all(), "the bag's own picture under the skeletons"
+    stamp = (tmp_path / "cache" / "source.json").stat().st_mtime_ns
+    again = load_source(tmp_path / "bag", tmp_path / "cache", progress=False)
+    assert (tmp_path / "cache" / "source.json").stat().st_mtime_ns == stamp, "not re-extracted"
+    assert [f.track_ids for f in again.frames] == [f.track_ids for f in first.frames]
+    first.close()
+    again.close()
