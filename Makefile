@@ -61,6 +61,8 @@ demo: setup
 
 test: setup lint
 	@$(PY) scripts/compile_kernels.py --source-tree
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  echo "note: the labelling page's browser test is skipped without Debian's chromium: sudo apt-get install -y chromium chromium-driver"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMPS)/deps

@@ -16,7 +16,8 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(include=["har_ros", "har_ros.*"]),
-    package_data={"har_ros": ["models/*/*.json", "models/*/*.safetensors", "pose/*.json"]},
+    package_data={"har_ros": ["models/*/*.json", "models/*/*.safetensors", "pose/*.json",
+                            "labelling/*.html", "labelling/*.js", "labelling/*.css"]},
     install_requires=[
         "numpy>=1.24",
         "opencv-python-headless>=4.8,<5.1",

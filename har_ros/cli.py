@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "record": "record",
     "play": "play",
     "extract": "extract",
+    "label": "label",
 }
 
 

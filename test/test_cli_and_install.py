@@ -22,7 +22,7 @@ def test_help_lists_every_command(capsys):
         assert name in out
 
 
-@pytest.mark.parametrize("command", ["pose-node", "action-node", "info", "demo"])
+@pytest.mark.parametrize("command", ["pose-node", "action-node", "info", "demo", "label"])
 def test_subcommand_help_explains(command, capsys):
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
@@ -80,6 +80,8 @@ def test_setup_py_builds_the_toolkit_wheel(tmp_path):
     wheel = next(tmp_path.glob("har_ros-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "har_ros/skeleton.py" in names and "har_ros/cli.py" in names
+    for static in ("page.html", "page.js", "page.css"):
+        assert f"har_ros/labelling/{static}" in names, "the labelling page ships in the wheel"
     assert not any(n.startswith("har_ros/msg/") for n in names), "messages need colcon/make"
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "har-ros = har_ros.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
