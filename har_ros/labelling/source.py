@@ -251,7 +251,7 @@ def _from_video(path: Path, cache_dir: Path, camera, backend, net_height, limit,
                 ) -> LabelSource:
     import cv2
 
-    from har_ros.tools.extract import video_frames
+    from har_ros.frame_sources import video_frames
     from har_ros.video_source import VideoSource
 
     vs = VideoSource(path)

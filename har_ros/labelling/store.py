@@ -147,3 +147,10 @@ class LabelStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def default_labels_path(input_path: Path) -> Path:
+    """``<input>.labels.yaml`` beside the input (a bag folder or a video file)."""
+    input_path = Path(input_path)
+    base = input_path.with_suffix("") if input_path.is_file() else input_path
+    return base.with_name(base.name + ".labels.yaml")

@@ -42,18 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress lines")
 
 
-def default_labels_path(input_path: Path) -> Path:
-    """``<input>.labels.yaml`` beside the input (a bag folder or a video file)."""
-    input_path = Path(input_path)
-    base = input_path.with_suffix("") if input_path.is_file() else input_path
-    return base.with_name(base.name + ".labels.yaml")
-
-
 def run(args: argparse.Namespace) -> int:
     from har_ros.errors import ConfigError
     from har_ros.labelling.server import LabelServer
     from har_ros.labelling.source import load_source
-    from har_ros.labelling.store import LabelStore
+    from har_ros.labelling.store import LabelStore, default_labels_path
     from har_ros.labelling.suggest import suggestions
 
     if not 0 <= args.port <= 65535:
