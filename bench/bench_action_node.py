@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         for msg in msgs:  # what the node does per message
             frame = conv.msg_to_skeletons(msg)
             out = pipe.process(frame, now_s=stamp * 1e-9)
-            for td in out:
-                conv.action_to_msg(pipe.to_action(td.decision, td.frame_id, td.track_id))
+            for decision in out:
+                conv.action_to_msg(decision)
             decisions += len(out)
         cpu += time.process_time() - c0
         if i % int(fps * 5) == 0:

@@ -8,7 +8,6 @@ judges what, and what an implausible stamp does): docs/time_policy.md.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -49,19 +48,10 @@ def window_spec(config: ActionNodeConfig, clf: ActionClassifier) -> WindowSpec:
 REFUSAL_CAUSES = ("bad_stamp", "future_stamp", "bad_messages")
 
 
-@dataclass
-class TrackDecision:
-    """One per-track decision produced by a classified window."""
-
-    camera: str
-    frame_id: str
-    track_id: str
-    decision: dec.Decision
-
-
 class ActionPipeline:
     """Windows per (camera, track) -> batched LSTM -> smoothed per-track decisions, plus the
-    fused operator-level decision on demand (:meth:`heartbeat`)."""
+    fused operator-level decision on demand (:meth:`heartbeat`); both are
+    :class:`har_ros.frames.ActionDecision`, ready to publish."""
 
     def __init__(self, config: ActionNodeConfig, classifier: ActionClassifier | None = None
                  ) -> None:
@@ -72,13 +62,13 @@ class ActionPipeline:
         )
         self.classes = list(self.classifier.classes)
         self.windows = TrackWindows(window_spec(config, self.classifier))
-        self.fusion = dec.OperatorFusion(config.decision_config())
+        self.fusion = dec.OperatorFusion(config.decision_config(), self.classes)
         self.smoothers: dict[tuple[str, str], dec.Smoother] = {}
         self.counters = Counters(*REFUSAL_CAUSES, "frames_in", "windows_classified",
                                  "joints_rejected", "bad_skeletons")
         self.infer_ms = RollingPercentiles()
 
-    def process_message(self, msg: object, camera: str, now_s: float) -> list[TrackDecision]:
+    def process_message(self, msg: object, camera: str, now_s: float) -> list[ActionDecision]:
         """One ``SkeletonArray`` (the message object, any ROS binding) received from ``camera``
         at node time ``now_s`` (s): converted, checked and processed like :meth:`process`.
 
@@ -99,8 +89,10 @@ class ActionPipeline:
         frame.camera_name = camera  # the subscription names the camera, whatever the sender says
         return self.process(frame, now_s)
 
-    def process(self, frame: SkeletonFrame, now_s: float) -> list[TrackDecision]:
-        """Add one camera frame (received at node time ``now_s``, s); return new decisions.
+    def process(self, frame: SkeletonFrame, now_s: float) -> list[ActionDecision]:
+        """Add one camera frame (received at node time ``now_s``, s); return the per-track
+        decisions of the windows it completed (OK or LOW_CONFIDENCE, stamped with the frame's
+        stamp, ``frame_id`` the frame's, ``window_probabilities`` the window's own).
 
         A frame whose stamp is not a plausible source stamp (not after 1970, beyond int32
         seconds) is counted as ``bad_stamp``, one stamped more than ``max_future_s`` ahead of
@@ -160,30 +152,14 @@ class ActionPipeline:
             self.fusion.note_window(camera, tid, p, start_ns, frame.stamp_ns)
             smoother = self.smoothers.setdefault(w.key, dec.Smoother(self.fusion.config))
             status, idx, conf, smoothed = smoother.update(p)
-            out.append(TrackDecision(camera, frame.frame_id, tid, dec.Decision(
-                status, idx, conf, smoothed, frame.stamp_ns, start_ns, [camera])))
+            out.append(dec.classified(
+                status, idx, conf, smoothed, self.classes, frame.stamp_ns, start_ns, [camera],
+                frame_id=frame.frame_id, track_id=tid, window_probabilities=p))
         return out
 
-    def heartbeat(self, now_s: float) -> dec.Decision:
-        """The operator-level decision at node time ``now_s``."""
+    def heartbeat(self, now_s: float) -> ActionDecision:
+        """The operator-level decision (track_id "") at node time ``now_s`` (s)."""
         return self.fusion.heartbeat(now_s)
-
-    def to_action(self, d: dec.Decision, frame_id: str, track_id: str) -> ActionDecision:
-        """A decision as the plain form of ``ActionStamped``."""
-        has_probs = d.probabilities is not None and d.status in (dec.OK, dec.LOW_CONFIDENCE)
-        return ActionDecision(
-            stamp_ns=d.stamp_ns,
-            window_start_ns=d.window_start_ns if has_probs else 0,
-            frame_id=frame_id,
-            track_id=track_id,
-            cameras=list(d.cameras),
-            action=d.action(self.classes),
-            class_index=d.class_index if d.status == dec.OK else -1,
-            confidence=d.confidence if has_probs else 0.0,
-            class_names=list(self.classes) if has_probs else [],
-            probabilities=d.probabilities if has_probs else [],
-            status=d.status,
-        )
 
     def diagnostics_values(self) -> dict[str, object]:
         values: dict[str, object] = dict(self.counters.snapshot())

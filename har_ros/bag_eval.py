@@ -27,7 +27,6 @@ from har_ros.bags.reader import BadMessage, BagReader, SkipCount, read_image, re
 from har_ros.errors import DataError
 from har_ros.frames import ActionDecision, SkeletonFrame
 
-OK, LOW_CONFIDENCE = 0, 1
 INPUT_TYPES = (*ts.IMAGE_TYPES, ts.SKELETON_ARRAY)
 
 
@@ -41,17 +40,12 @@ def camera_of(topic: str) -> str:
     return "_".join(parts) or "camera"
 
 
-def label_of(status: int, action: str) -> str:
-    """What a consumer reads from one decision: the class, 'unknown' or 'no_decision'."""
-    if status == OK:
-        return action
-    return sm.UNKNOWN if status == LOW_CONFIDENCE else sm.NO_DECISION
-
-
 @dataclass
 class Event:
-    """One published decision: stamp (ns, acquisition time of the newest frame), label, and
-    probabilities (smoothed as published; ``raw`` = the window's own, offline only)."""
+    """One published decision: stamp (ns, acquisition time of the newest frame), label
+    (:func:`har_ros.status.label_of`: a class, "unknown", or a status name that scores as
+    no decision), and probabilities (smoothed as published; ``raw`` = the window's own,
+    offline only)."""
 
     stamp_ns: int
     label: str
@@ -152,21 +146,6 @@ def bag_frames(bag: BagReader, topics: Sequence[str], pose_config=None, progress
             pose.close()
 
 
-class _RecordingClassifier:
-    """Wraps an ActionClassifier and keeps the last batch of raw window probabilities."""
-
-    def __init__(self, inner) -> None:
-        self._inner = inner
-        self.last: np.ndarray | None = None
-
-    def __getattr__(self, name: str):
-        return getattr(self._inner, name)
-
-    def predict_proba(self, windows: np.ndarray, *args, **kwargs) -> np.ndarray:
-        self.last = self._inner.predict_proba(windows, *args, **kwargs)
-        return self.last
-
-
 def evaluate_offline(bag_path: str | Path, topics: Sequence[str] | None = None,
                      pose_config=None, action_config=None, classifier=None,
                      progress: bool = True) -> tuple[Trace, list[str]]:
@@ -201,28 +180,29 @@ def run_offline(frames: Iterator[SkeletonFrame], cfg, classifier=None) -> Trace:
     clf = classifier or ActionClassifier.load(resolve_model_path(cfg.model_path),
                                               num_threads=cfg.torch_threads,
                                               engine=cfg.inference_engine)
-    rec = _RecordingClassifier(clf)
-    pipe = ActionPipeline(cfg, rec)
+    pipe = ActionPipeline(cfg, clf)
     trace = Trace(classes=list(clf.classes))
     for frame in frames:
         now_s = frame.stamp_ns * 1e-9
         trace.frames_in += 1
         trace.instants.append((frame.stamp_ns, frame.camera_name, list(frame.track_ids)))
-        decisions = pipe.process(frame, now_s)
-        raws = rec.last
-        for i, td in enumerate(decisions):
-            a = pipe.to_action(td.decision, td.frame_id, td.track_id)
-            trace.tracks.setdefault(td.track_id, []).append(Event(
-                a.stamp_ns, label_of(a.status, a.action),
-                np.asarray(a.probabilities, np.float32) if len(a.probabilities) else None,
-                np.asarray(raws[i], np.float32) if raws is not None else None))
-        op = pipe.to_action(pipe.heartbeat(now_s), "", "")
-        ev = Event(op.stamp_ns, label_of(op.status, op.action))
+        for a in pipe.process(frame, now_s):
+            trace.tracks.setdefault(a.track_id, []).append(_event(a))
+        op = pipe.heartbeat(now_s)
+        ev = Event(op.stamp_ns, op.label)
         last = trace.operator[-1] if trace.operator else None
         if last is None or (last.stamp_ns, last.label) != (ev.stamp_ns, ev.label):
             trace.operator.append(ev)
     trace.wall_s = time.perf_counter() - t0
     return trace
+
+
+def _event(a: ActionDecision) -> Event:
+    """The Event of one decision (raw probabilities when the pipeline gave them)."""
+    probs = np.asarray(a.probabilities, np.float32) if len(a.probabilities) else None
+    raw = (np.asarray(a.window_probabilities, np.float32)
+           if a.window_probabilities is not None else None)
+    return Event(a.stamp_ns, a.label, probs, raw)
 
 
 def trace_from_outputs(classes: Sequence[str], frames: Sequence[SkeletonFrame],
@@ -234,11 +214,9 @@ def trace_from_outputs(classes: Sequence[str], frames: Sequence[SkeletonFrame],
     for f in sorted(frames, key=lambda f: f.stamp_ns):
         trace.instants.append((f.stamp_ns, f.camera_name, list(f.track_ids)))
     for a in sorted(actions, key=lambda a: a.stamp_ns):
-        probs = np.asarray(a.probabilities, np.float32) if len(a.probabilities) else None
-        trace.tracks.setdefault(a.track_id, []).append(
-            Event(a.stamp_ns, label_of(a.status, a.action), probs))
+        trace.tracks.setdefault(a.track_id, []).append(_event(a))
     for a in sorted(operator, key=lambda a: a.stamp_ns):
-        trace.operator.append(Event(a.stamp_ns, label_of(a.status, a.action)))
+        trace.operator.append(Event(a.stamp_ns, a.label))
     return trace
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from har_ros.errors import InputError
 from har_ros.frames import ActionDecision, SkeletonFrame
 from har_ros.skeleton import NUM_JOINTS
+from har_ros.status import Status
 
 
 @dataclass(frozen=True)
@@ -363,7 +364,13 @@ def action_to_msg(decision: ActionDecision, types: MessageTypes) -> object:
 
 
 def msg_to_action(msg: object) -> ActionDecision:
-    """``har_ros/ActionStamped`` -> :class:`ActionDecision`."""
+    """``har_ros/ActionStamped`` -> :class:`ActionDecision`; InputError when the status is
+    none of the message's constants."""
+    try:
+        status = Status(int(msg.status))
+    except ValueError:
+        raise InputError(f"ActionStamped status {msg.status!r} is not one of OK..WARMING_UP "
+                         f"(0..{len(Status) - 1})") from None
     return ActionDecision(
         stamp_ns=stamp_to_ns(msg.header.stamp),
         window_start_ns=stamp_to_ns(msg.window_start),
@@ -375,5 +382,5 @@ def msg_to_action(msg: object) -> ActionDecision:
         confidence=float(msg.confidence),
         class_names=list(msg.class_names),
         probabilities=np.asarray(msg.probabilities, dtype=np.float32),
-        status=int(msg.status),
+        status=status,
     )

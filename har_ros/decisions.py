@@ -1,26 +1,27 @@
 """From window probabilities to safe decisions: smoothing, hysteresis, abstention, operator
 selection, multi-camera fusion and the heartbeat status. No ROS imports.
 
-Statuses mirror ``har_ros/ActionStamped``: OK, LOW_CONFIDENCE ("unknown"), STALE, NO_PERSON,
-WARMING_UP. ``*_ns`` values are source-image acquisition stamps in integer nanoseconds (kept
-exact, so published stamps equal the images'); ``now_s`` and ``received_s`` are the node's
-clock in seconds (input freshness is judged by arrival, so a replayed bag with use_sim_time
-behaves like live input). Configured durations are seconds. The time policy (what a stamp
+Decisions are :class:`har_ros.frames.ActionDecision` with a :class:`har_ros.status.Status`
+(OK, LOW_CONFIDENCE ("unknown"), STALE, NO_PERSON, WARMING_UP: ActionStamped's values).
+``*_ns`` values are source-image acquisition stamps in integer nanoseconds (kept exact, so
+published stamps equal the images'); ``now_s`` and ``received_s`` are the node's clock in
+seconds (input freshness is judged by arrival, so a replayed bag with use_sim_time behaves
+like live input). Configured durations are seconds. The time policy (what a stamp
 out of order, jumping back, or a node clock going back does) is in docs/time_policy.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from har_ros.config_help import check_number
 from har_ros.errors import InputError
+from har_ros.frames import ActionDecision
 from har_ros.skeleton import NECK, NUM_JOINTS
-
-OK, LOW_CONFIDENCE, STALE, NO_PERSON, WARMING_UP = 0, 1, 2, 3, 4
-UNKNOWN = "unknown"
+from har_ros.status import UNKNOWN, Status
 
 
 @dataclass(frozen=True)
@@ -51,20 +52,19 @@ class DecisionConfig:
         return self
 
 
-@dataclass
-class Decision:
-    """One decision: ``class_index`` -1 and action "unknown" unless status is OK."""
-
-    status: int
-    class_index: int = -1
-    confidence: float = 0.0
-    probabilities: np.ndarray | None = None
-    stamp_ns: int = 0
-    window_start_ns: int = 0
-    cameras: list[str] = field(default_factory=list)
-
-    def action(self, classes: list[str]) -> str:
-        return classes[self.class_index] if self.status == OK and self.class_index >= 0 else UNKNOWN
+def classified(status: Status, class_index: int, confidence: float, probabilities: np.ndarray,
+               classes: Sequence[str], stamp_ns: int, window_start_ns: int,
+               cameras: Sequence[str], frame_id: str = "", track_id: str = "",
+               window_probabilities: np.ndarray | None = None) -> ActionDecision:
+    """The decision on a classified (and smoothed) window: OK or LOW_CONFIDENCE, with the
+    probabilities of ``classes``; action "unknown" and class -1 unless OK."""
+    ok = status == Status.OK and class_index >= 0
+    return ActionDecision(
+        stamp_ns=stamp_ns, window_start_ns=window_start_ns, frame_id=frame_id,
+        track_id=track_id, cameras=list(cameras),
+        action=classes[class_index] if ok else UNKNOWN, class_index=class_index if ok else -1,
+        confidence=confidence, class_names=list(classes), probabilities=probabilities,
+        status=Status(status), window_probabilities=window_probabilities)
 
 
 class Smoother:
@@ -75,8 +75,9 @@ class Smoother:
         self._probs: np.ndarray | None = None
         self._label = -1
 
-    def update(self, probs: np.ndarray) -> tuple[int, int, float, np.ndarray]:
-        """Add one window's probabilities; return (status, class_index, confidence, smoothed)."""
+    def update(self, probs: np.ndarray) -> tuple[Status, int, float, np.ndarray]:
+        """Add one window's probabilities; return (status, class_index, confidence, smoothed):
+        OK with the kept label, or LOW_CONFIDENCE with class_index -1."""
         p = np.asarray(probs, dtype=np.float64)
         a = self.config.smoothing
         self._probs = p if self._probs is None or self._probs.shape != p.shape else (
@@ -89,8 +90,8 @@ class Smoother:
             self._label = top
         conf = float(s[self._label])
         if conf < self.config.confidence_threshold:
-            return LOW_CONFIDENCE, -1, conf, s.astype(np.float32)
-        return OK, self._label, conf, s.astype(np.float32)
+            return Status.LOW_CONFIDENCE, -1, conf, s.astype(np.float32)
+        return Status.OK, self._label, conf, s.astype(np.float32)
 
 
 def prominence(skeletons: np.ndarray) -> np.ndarray:
@@ -166,12 +167,13 @@ class OperatorFusion:
     loop, clock reset) that drops the camera's view and starts it again from this frame.
     """
 
-    def __init__(self, config: DecisionConfig) -> None:
+    def __init__(self, config: DecisionConfig, classes: Sequence[str]) -> None:
         self.config = config.validate()
+        self.classes = list(classes)
         self._cams: dict[str, _CameraState] = {}
         self._smoother = Smoother(config)
         self._fused_key: tuple | None = None
-        self._last: Decision | None = None
+        self._last: ActionDecision | None = None
         self.clock_jumps = 0
 
     def note_frame(
@@ -204,21 +206,22 @@ class OperatorFusion:
             cam.view = (probs, start_ns, end_ns)
             cam.version += 1
 
-    def heartbeat(self, now_s: float) -> Decision:
-        """The decision to publish at node time ``now_s`` (never a stale label presented as
-        OK). A node clock that went back (a replay restarted with /clock) counts the cameras'
-        arrivals from the new now, so they go stale on the new time line, never freeze."""
+    def heartbeat(self, now_s: float) -> ActionDecision:
+        """The operator-level decision (track_id "") to publish at node time ``now_s`` (never
+        a stale label presented as OK). A node clock that went back (a replay restarted with
+        /clock) counts the cameras' arrivals from the new now, so they go stale on the new time
+        line, never freeze."""
         cfg = self.config
         for s in self._cams.values():
             s.received = min(s.received, now_s)
         fresh = {c: s for c, s in self._cams.items() if now_s - s.received <= cfg.stale_after_s}
         newest_stamp = max((s.stamp_ns for s in self._cams.values()), default=0)
         if not fresh:
-            return Decision(STALE, stamp_ns=newest_stamp)
+            return ActionDecision.without_window(Status.STALE, newest_stamp)
         with_person = {c: s for c, s in fresh.items() if s.operator is not None}
         stamp = max(s.stamp_ns for s in fresh.values())
         if not with_person:
-            return Decision(NO_PERSON, stamp_ns=stamp, cameras=sorted(fresh))
+            return ActionDecision.without_window(Status.NO_PERSON, stamp, sorted(fresh))
         # a view is current when its window ends at or before the camera's newest stamp and
         # no more than stale_after_s before it
         views = [
@@ -226,12 +229,12 @@ class OperatorFusion:
             if s.view is not None and 0 <= (s.stamp_ns - s.view[2]) * 1e-9 <= cfg.stale_after_s
         ]
         if not views:
-            return Decision(WARMING_UP, stamp_ns=stamp, cameras=sorted(with_person))
+            return ActionDecision.without_window(Status.WARMING_UP, stamp, sorted(with_person))
         probs, cams, start, end = fuse(views, cfg.fusion_tolerance_s)
         # smooth once per new set of fused views (not by comparing stamps, which jump back)
         key = tuple((c, self._cams[c].version) for c in cams)
         if key != self._fused_key or self._last is None:
             status, idx, conf, smoothed = self._smoother.update(probs)
-            self._last = Decision(status, idx, conf, smoothed, end, start, cams)
+            self._last = classified(status, idx, conf, smoothed, self.classes, end, start, cams)
             self._fused_key = key
         return self._last

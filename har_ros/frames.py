@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from har_ros.status import UNKNOWN, Status, label_of
+
 
 def make_track_id(camera: str, number: int) -> str:
     """The published track id of person ``number`` of ``camera``: '<camera>/<number>'."""
@@ -40,7 +42,17 @@ class SkeletonFrame:
 
 @dataclass
 class ActionDecision:
-    """The numpy form of one ``ActionStamped`` (see msg/ActionStamped.msg for the contract)."""
+    """One decision, per track or operator-level (``track_id`` ""): what the action pipeline
+    produces, the nodes publish as ``ActionStamped`` and bag evaluation scores (see
+    msg/ActionStamped.msg for the contract).
+
+    ``stamp_ns`` is the acquisition stamp (integer ns) of the newest frame in the window,
+    ``window_start_ns`` of the oldest (0 without a window); ``frame_id`` is the camera frame
+    of a per-track decision ("" for the operator). ``probabilities`` are the published
+    (smoothed) ones in ``class_names`` order, empty without a classified window.
+    ``window_probabilities`` are the classified window's own, before smoothing (per-track
+    decisions of the pipeline only; not part of the message).
+    """
 
     stamp_ns: int
     window_start_ns: int
@@ -52,7 +64,22 @@ class ActionDecision:
     confidence: float
     class_names: list[str]
     probabilities: Sequence[float]
-    status: int
+    status: Status
+    window_probabilities: np.ndarray | None = None
+
+    @classmethod
+    def without_window(cls, status: Status, stamp_ns: int, cameras: Sequence[str] = (),
+                       frame_id: str = "", track_id: str = "") -> ActionDecision:
+        """A decision that has no classified window (STALE, NO_PERSON, WARMING_UP): action
+        "unknown", no class, confidence 0, no probabilities."""
+        return cls(stamp_ns=stamp_ns, window_start_ns=0, frame_id=frame_id, track_id=track_id,
+                   cameras=list(cameras), action=UNKNOWN, class_index=-1, confidence=0.0,
+                   class_names=[], probabilities=[], status=Status(status))
+
+    @property
+    def label(self) -> str:
+        """What a consumer reads from it (:func:`har_ros.status.label_of`)."""
+        return label_of(self.status, self.action)
 
 
 #: Largest image side (px) taken as a real image size; a larger or non-positive

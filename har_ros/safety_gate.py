@@ -35,11 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from har_ros.config_help import check_number, config_fields, described
-from har_ros.decisions import LOW_CONFIDENCE, NO_PERSON, OK, STALE, UNKNOWN, WARMING_UP
 from har_ros.errors import ConfigError
-
-STATUS_NAMES = {OK: "OK", LOW_CONFIDENCE: "LOW_CONFIDENCE", STALE: "STALE",
-                NO_PERSON: "NO_PERSON", WARMING_UP: "WARMING_UP"}
+from har_ros.status import STATUS_NAMES, UNKNOWN, Status
 
 #: A reference policy for the shipped default model (UTD-MHAD classes): illustrative numbers,
 #: not a risk assessment. Whole-body motion and fast arm swings near the robot: 0.25; other
@@ -261,7 +258,7 @@ def _check(msg: GateInput) -> tuple[int, str]:
     if not isinstance(msg.action, str):
         raise _Refused("bad_action", f"action is not text: {type(msg.action).__name__}")
     action = msg.action
-    if msg.status == OK:
+    if msg.status == Status.OK:
         if not action.strip() or action == UNKNOWN:
             raise _Refused("bad_action", f"status OK with action {action!r}")
         conf = msg.confidence
@@ -381,15 +378,15 @@ class SafetyGate:
         elif -age_s > cfg.max_future_s:
             out.append((safe, f"decision stamped {-age_s:.3f} s ahead of the node clock "
                               f"(max_future_s {cfg.max_future_s:g})", True))
-        if status == OK:
+        if status == Status.OK:
             value = cfg.fraction_for(action)
             if value is None:
                 out.append((safe, f"action '{action[:40]}' is not in the policy", False))
             else:
                 out.append((value, f"action '{action}'", False))
-        elif status == NO_PERSON:
+        elif status == Status.NO_PERSON:
             out.append((cfg.no_person_fraction, "status NO_PERSON", False))
-        elif status == WARMING_UP:
+        elif status == Status.WARMING_UP:
             out.append((cfg.warming_up_fraction, "status WARMING_UP", False))
         else:
             out.append((safe, f"status {STATUS_NAMES[status]} (action unknown)", False))

@@ -1,6 +1,7 @@
 """The action node in its own process over real Fast DDS, fed real skeletons (Penn Action):
-per-track decisions with source stamps, the operator heartbeat (OK with two cameras, one
-camera dead, NO_PERSON, STALE), bad input survived, bad models refused at startup."""
+the topic contract (per-track and fused operator decisions with source stamps, the decision
+QoS, diagnostics), bad input survived under `har-ros run`, bad models refused at startup.
+The statuses over time are unit-tested on a fake clock (test_action_pipeline.py)."""
 
 from __future__ import annotations
 
@@ -72,70 +73,44 @@ class Client:
 
 
 def test_action_node_contract_over_dds(ros_domain, action_model_path, penn_clip):
+    """Topics, types, QoS and stamps between processes; the status machine itself is covered
+    on a fake clock in test_action_pipeline.py."""
+    from har_ros.ros.qos import decision_qos
+
     domain_id, env = ros_domain
     meta = json.loads((action_model_path / "model.json").read_text())
     node = start_python([
         "-m", "har_ros.cli", "action-node", "--ros-args",
         "-p", "cameras:=[cam_a, cam_b]", "-p", f"model_path:={action_model_path}",
-        "-p", "heartbeat_hz:=10.0", "-p", "stale_after_s:=0.5", "-p", "confidence_threshold:=0.0",
+        "-p", "heartbeat_hz:=10.0", "-p", "confidence_threshold:=0.0",
         "-p", "diagnostics_period_s:=0.5",
     ], env)
     skels = penn_clip.skeletons
-    sent_stamps = set()
-
-    def ticks(cams, start, n, person=True):
-        out = []
-        for i in range(start, start + n):
-            stamp = T0_NS + i * 33_333_333
-            sent_stamps.add(stamp)
-            out.append({c: _frame(c, skels[i % len(skels)] if person else None, stamp)
-                        for c in cams})
-        return out
+    stamps = [T0_NS + i * 33_333_333 for i in range(45)]  # 1.5 s at 30 fps
 
     try:
         with ros_context(domain_id) as ctx:
             c = Client(ctx, ["cam_a", "cam_b"])
+            # a consumer holding the node to the documented contract (a deadline of two
+            # heartbeats, a 1 s liveliness lease) is matched and served
+            strict: list[ActionStamped] = []
+            c.node.create_subscription(ActionStamped, "action", strict.append,
+                                       decision_qos(0.4, 1.0))
             c.wait_connected(node)
-            # 1. both cameras see the person for 3 s -> per-track decisions and fused OK
-            t_start = time.monotonic()
-            c.play(ticks(["cam_a", "cam_b"], 0, 90))
+            c.play([{cam: _frame(cam, skels[i % len(skels)], stamp) for cam in ("cam_a", "cam_b")}
+                    for i, stamp in enumerate(stamps)])
 
-            def seen(status, cameras=None, since=t_start):
-                return any(m.status == status and (cameras is None or list(m.cameras) == cameras)
-                           for m in c.operator_since(since))
+            def fused_ok():
+                return [m for _, m in c.operator if m.status == ActionStamped.OK
+                        and list(m.cameras) == ["cam_a", "cam_b"]]
 
-            assert spin_until(c.ex, lambda: seen(ActionStamped.OK, ["cam_a", "cam_b"]), 10)
-            # 2. cam_b dies: once it is stale (0.5 s), the decision goes on with cam_a alone
-            t_b_dead = time.monotonic()
-            c.play(ticks(["cam_a"], 90, 45))
-            assert seen(ActionStamped.OK, ["cam_a"], since=t_b_dead + 0.6)
-            assert not seen(ActionStamped.OK, ["cam_a", "cam_b"], since=t_b_dead + 1.0)
-            # 3. bad input: NaN joints, joints far outside the image, a jump back in time
-            bad = _frame("cam_a", skels[0], T0_NS + 136 * 33_333_333)
-            bad.skeletons[0].keypoints[3].x = float("nan")
-            bad.skeletons[0].keypoints[4].x = 1e9
-            sent_stamps.add(T0_NS + 136 * 33_333_333)
-            back = _frame("cam_a", skels[0], T0_NS)  # bag loop: stamp jumps back 4.5 s
-            c.play([{"cam_a": bad}, {"cam_a": back}, {"cam_a": back}])
-            # 4. nobody in view on the live camera -> NO_PERSON
-            t_empty = time.monotonic()
-            c.play(ticks(["cam_a"], 140, 20, person=False))
-            assert spin_until(c.ex, lambda: seen(ActionStamped.NO_PERSON, since=t_empty), 5)
-            # 5. all input stops -> STALE, stamped with the last input, never a label
-            t_stop = time.monotonic()
-            assert spin_until(c.ex, lambda: seen(ActionStamped.STALE, since=t_stop), 5)
-            c.idle(0.5)
-            msgs = c.operator_since(t_stop)
-            first = next(i for i, m in enumerate(msgs) if m.status == ActionStamped.STALE)
-            stale = msgs[first:]
-            assert all(m.status == ActionStamped.STALE for m in stale), "stays STALE"
-            assert all(m.action == "unknown" and m.class_index == -1 for m in stale)
-            assert conv.stamp_to_ns(stale[-1].header.stamp) == T0_NS + 159 * 33_333_333
+            assert spin_until(c.ex, lambda: bool(fused_ok()) and bool(strict), 10), stop(node)
+            op = fused_ok()[-1]
+            assert op.track_id == "" and op.header.frame_id == ""
+            assert conv.stamp_to_ns(op.header.stamp) in stamps, "operator stamp: a source stamp"
+            assert op.action in meta["classes"] and list(op.class_names) == meta["classes"]
             diag = _last_diagnostics(c)
-            assert int(diag["joints_rejected"]) == 2
-            # the first jump back restarts the window, the repeated stamp is dropped
-            assert int(diag["clock_jumps"]) == 1 and int(diag["dropped_out_of_order"]) >= 1
-            assert diag["inference_engine"] == "auto"
+            assert diag["inference_engine"] == "auto" and int(diag["internal_errors"]) == 0
             c.node.destroy_node()
     finally:
         out = stop(node)
@@ -144,7 +119,7 @@ def test_action_node_contract_over_dds(ros_domain, action_model_path, penn_clip)
     window_ns = int(round((meta["window_frames"] - 1) / meta["rate_hz"] * 1e9))
     for m in c.actions:
         stamp = conv.stamp_to_ns(m.header.stamp)
-        assert stamp in sent_stamps, "decision stamps are source stamps, never now()"
+        assert stamp in stamps, "decision stamps are source stamps, never now()"
         # a whole window, or (fresh track, min_window_fill) one padded before the first frame
         assert conv.stamp_to_ns(m.window_start) == max(stamp - window_ns, T0_NS)
         assert m.track_id in ("cam_a/1", "cam_b/1") and list(m.cameras) == [m.track_id[:5]]

@@ -4,29 +4,32 @@ import numpy as np
 import pytest
 
 from har_ros import decisions as dec
+from har_ros.status import Status
 
 CFG = dec.DecisionConfig(confidence_threshold=0.5, smoothing=1.0, hysteresis=0.1,
                          stale_after_s=1.0, fusion_tolerance_s=0.2)
+CLASSES = ["a", "b"]
 
 
 def test_low_confidence_abstains_with_unknown():
     s = dec.Smoother(CFG)
     status, idx, conf, _ = s.update(np.array([0.4, 0.35, 0.25]))
-    assert (status, idx) == (dec.LOW_CONFIDENCE, -1) and conf == pytest.approx(0.4)
-    d = dec.Decision(status, idx, conf)
-    assert d.action(["a", "b", "c"]) == "unknown"
+    assert (status, idx) == (Status.LOW_CONFIDENCE, -1) and conf == pytest.approx(0.4)
+    d = dec.classified(status, idx, conf, np.array([0.4, 0.35, 0.25]), ["a", "b", "c"], 1, 0,
+                       ["c1"])
+    assert (d.action, d.class_index, d.label) == ("unknown", -1, "unknown")
 
 
 def test_hysteresis_keeps_label_until_clearly_beaten():
     s = dec.Smoother(CFG)
     assert s.update(np.array([0.7, 0.3]))[1] == 0
     status, idx, conf, _ = s.update(np.array([0.45, 0.55]))
-    assert (status, idx) == (dec.LOW_CONFIDENCE, -1) and conf == pytest.approx(0.45), (
+    assert (status, idx) == (Status.LOW_CONFIDENCE, -1) and conf == pytest.approx(0.45), (
         "a 0.1 lead does not flip the label; the kept label is below threshold -> unknown")
     status, idx, _, _ = s.update(np.array([0.52, 0.48]))
-    assert (status, idx) == (dec.OK, 0)
+    assert (status, idx) == (Status.OK, 0)
     status, idx, _, _ = s.update(np.array([0.3, 0.7]))
-    assert (status, idx) == (dec.OK, 1)
+    assert (status, idx) == (Status.OK, 1)
 
 
 def test_smoothing_averages_windows():
@@ -100,22 +103,22 @@ def test_fusion_is_a_normalised_product_within_tolerance():
 
 
 def test_heartbeat_statuses_never_repeat_a_stale_label_as_ok():
-    f = dec.OperatorFusion(CFG)
-    assert f.heartbeat(0.0).status == dec.STALE  # nothing ever arrived
+    f = dec.OperatorFusion(CFG, CLASSES)
+    assert f.heartbeat(0.0).status == Status.STALE  # nothing ever arrived
     f.note_frame("c1", 5_000_000_000, received_s=10.0, operator=None)
-    assert f.heartbeat(10.1).status == dec.NO_PERSON
+    assert f.heartbeat(10.1).status == Status.NO_PERSON
     f.note_frame("c1", 5_100_000_000, received_s=10.1, operator="c1/1")
-    assert f.heartbeat(10.2).status == dec.WARMING_UP
+    assert f.heartbeat(10.2).status == Status.WARMING_UP
     f.note_window("c1", "c1/1", np.array([0.9, 0.1]), 4_100_000_000, 5_100_000_000)
     d = f.heartbeat(10.2)
     assert (d.status, d.class_index, d.stamp_ns, d.window_start_ns) == (
-        dec.OK, 0, 5_100_000_000, 4_100_000_000)
+        Status.OK, 0, 5_100_000_000, 4_100_000_000)
     stale = f.heartbeat(11.5)  # camera silent for 1.4 s > stale_after_s
-    assert stale.status == dec.STALE and stale.class_index == -1
+    assert stale.status == Status.STALE and stale.class_index == -1
 
 
 def test_a_dead_camera_degrades_fusion_without_blocking_it():
-    f = dec.OperatorFusion(CFG)
+    f = dec.OperatorFusion(CFG, CLASSES)
     for cam, p in (("c1", [0.9, 0.1]), ("c2", [0.2, 0.8])):
         f.note_frame(cam, 5_000_000_000, 10.0, f"{cam}/1")
         f.note_window(cam, f"{cam}/1", np.array(p), 4_000_000_000, 5_000_000_000)
@@ -123,7 +126,7 @@ def test_a_dead_camera_degrades_fusion_without_blocking_it():
     f.note_frame("c1", 5_500_000_000, 10.9, "c1/1")
     f.note_window("c1", "c1/1", np.array([0.9, 0.1]), 4_500_000_000, 5_500_000_000)
     d = f.heartbeat(11.3)  # c2 silent since 10.0
-    assert d.status == dec.OK and d.cameras == ["c1"] and d.class_index == 0
+    assert d.status == Status.OK and d.cameras == ["c1"] and d.class_index == 0
 
 
 def _ok_view(fusion, camera, end_ns, probs=(0.9, 0.1), received_s=0.0):
@@ -135,12 +138,12 @@ def _ok_view(fusion, camera, end_ns, probs=(0.9, 0.1), received_s=0.0):
 @pytest.mark.reliability("camera stamps jump back (bag loop) after a decision",
                          "old view dropped, decisions follow the new stamps (no freeze)")
 def test_fusion_follows_a_camera_clock_that_jumps_back():
-    f = dec.OperatorFusion(CFG)
+    f = dec.OperatorFusion(CFG, CLASSES)
     _ok_view(f, "cam", 3600 * 10**9, (0.9, 0.1), received_s=10.0)
-    assert f.heartbeat(10.1).status == dec.OK
+    assert f.heartbeat(10.1).status == Status.OK
     _ok_view(f, "cam", 5 * 10**9, (0.1, 0.9), received_s=10.2)  # back by an hour
     d = f.heartbeat(10.3)
-    assert (d.status, d.class_index, d.stamp_ns) == (dec.OK, 1, 5 * 10**9), (
+    assert (d.status, d.class_index, d.stamp_ns) == (Status.OK, 1, 5 * 10**9), (
         "the decision is the new view's, not the one stamped an hour ahead")
     assert f.clock_jumps == 1
 
@@ -148,27 +151,27 @@ def test_fusion_follows_a_camera_clock_that_jumps_back():
 @pytest.mark.reliability("camera keeps sending the same stamp (frozen camera clock)",
                          "operator decision goes STALE after stale_after_s, never stays OK")
 def test_a_frozen_camera_clock_goes_stale():
-    f = dec.OperatorFusion(CFG)
+    f = dec.OperatorFusion(CFG, CLASSES)
     _ok_view(f, "cam", 100 * 10**9, received_s=0.0)
     for now in np.arange(0.1, 3.0, 0.1):
         f.note_frame("cam", 100 * 10**9, now, "cam/1")  # duplicate stamp, new arrival
-    assert f.heartbeat(3.0).status == dec.STALE
+    assert f.heartbeat(3.0).status == Status.STALE
 
 
 @pytest.mark.reliability("a view whose window ends after the camera's newest stamp",
                          "never fused (WARMING_UP instead of OK)")
 def test_a_view_ahead_of_its_camera_is_not_presented():
-    f = dec.OperatorFusion(CFG)
+    f = dec.OperatorFusion(CFG, CLASSES)
     f.note_frame("cam", 100 * 10**9, 0.0, "cam/1")
     f.note_window("cam", "cam/1", np.array([0.9, 0.1]), 3599 * 10**9, 3600 * 10**9)
-    assert f.heartbeat(0.1).status == dec.WARMING_UP
+    assert f.heartbeat(0.1).status == Status.WARMING_UP
 
 
 @pytest.mark.reliability("node clock jumps back (replay restarted with /clock)",
                          "freshness counts from the new now: STALE after stale_after_s")
 def test_a_node_clock_going_back_does_not_freeze_freshness():
-    f = dec.OperatorFusion(CFG)
+    f = dec.OperatorFusion(CFG, CLASSES)
     _ok_view(f, "cam", 100 * 10**9, received_s=100.0)
-    assert f.heartbeat(100.1).status == dec.OK
-    assert f.heartbeat(10.0).status == dec.OK  # just heard, on the new time line
-    assert f.heartbeat(11.5).status == dec.STALE, "not fresh until the clock reaches 100 s again"
+    assert f.heartbeat(100.1).status == Status.OK
+    assert f.heartbeat(10.0).status == Status.OK  # just heard, on the new time line
+    assert f.heartbeat(11.5).status == Status.STALE, "not fresh until the clock reaches 100 s again"

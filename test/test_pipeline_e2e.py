@@ -4,7 +4,8 @@ launch/pipeline.launch.py is evaluated against a stand-in for launch/launch_ros 
 be installed here) that records the declared nodes; exactly those installed executables are
 then started, with exactly those parameters and names, as two real processes. exercise.avi
 (three people) is played as an Image topic at its frame rate; ActionStamped must arrive per
-track with source stamps, and the operator heartbeat must turn STALE when the camera stops.
+track and on the operator topic with source stamps (the statuses over time are unit-tested
+on a fake clock in test_action_pipeline.py).
 `har-ros run` (both nodes in one process) gets the same check in a shorter run.
 """
 
@@ -158,9 +159,6 @@ def test_launched_pipeline_end_to_end_on_real_footage(ros_domain, shared_data, t
                               and cam.operator, 60), [stop(p) for p in procs]
             cam.play(frames, fps=video.fps)
             spin_until(cam.ex, lambda: False, 1.0)
-            t_stop = time.monotonic()
-            spin_until(cam.ex, lambda: False, 2.0)
-            after = [m for t, m in cam.operator if t > t_stop + 1.5]
             cam.node.destroy_node()
     finally:
         outs = [stop(p) for p in procs]
@@ -168,8 +166,10 @@ def test_launched_pipeline_end_to_end_on_real_footage(ros_domain, shared_data, t
     assert all(p.returncode == 0 for p in procs), out[-3000:]
     tracks = _check_output(cam, meta, out)
     assert len(tracks) >= 2, f"decisions for {tracks}; three people are in view"
-    assert after and all(m.status == ActionStamped.STALE for m in after), "camera stopped"
-    assert all(conv.stamp_to_ns(m.header.stamp) <= cam.sent[-1] for m in after)
+    operator = [m for _, m in cam.operator]
+    assert all(m.track_id == "" for m in operator), "the operator topic carries no tracks"
+    assert all(conv.stamp_to_ns(m.header.stamp) in (0, *cam.sent) for m in operator), (
+        "operator stamps are source stamps (0 before any input)")
 
 
 def test_har_ros_run_one_process(ros_domain, shared_data, action_model_path):

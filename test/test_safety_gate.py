@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from har_ros.decisions import LOW_CONFIDENCE, NO_PERSON, OK, STALE, WARMING_UP
 from har_ros.errors import ConfigError
 from har_ros.safety_gate import (
     REFUSAL_CAUSES,
@@ -21,6 +20,9 @@ from har_ros.safety_gate import (
     SafetyGateConfig,
     load_policy,
 )
+from har_ros.status import Status
+
+OK, LOW_CONFIDENCE, STALE, NO_PERSON, WARMING_UP = Status  # in value order
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 T0 = 1_700_000_000.0  # the simulated node clock starts here (s)

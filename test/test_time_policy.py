@@ -8,14 +8,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from har_ros import decisions as dec
 from har_ros.action_config import ActionNodeConfig
 from har_ros.action_pipeline import ActionPipeline
 from har_ros.classifier import ActionClassifier
 from har_ros.errors import InputError
-from har_ros.frames import SkeletonFrame
+from har_ros.frames import ActionDecision, SkeletonFrame
 from har_ros.msg import SkeletonArray
 from har_ros.ros import conversions as conv
+from har_ros.status import Status
 
 T0_S = 1_700_000_000.0  # node clock at the start of each test (s)
 FPS = 30.0
@@ -54,14 +54,14 @@ class Sim:
         config = ActionNodeConfig(cameras=["cam"], confidence_threshold=0.0, **cfg)
         self.pipe = ActionPipeline(config, classifier)
         self.now_s = T0_S
-        self.tracks: list[tuple[float, str, dec.Decision]] = []  # (now, track_id, decision)
-        self.beats: list[tuple[float, dec.Decision]] = []  # (now, operator decision)
+        self.tracks: list[tuple[float, str, ActionDecision]] = []  # (now, track_id, decision)
+        self.beats: list[tuple[float, ActionDecision]] = []  # (now, operator decision)
         self.refused: list[str] = []
 
     def send(self, msg: SkeletonArray) -> None:
         try:
-            for td in self.pipe.process_message(msg, "cam", self.now_s):
-                self.tracks.append((self.now_s, td.track_id, td.decision))
+            for d in self.pipe.process_message(msg, "cam", self.now_s):
+                self.tracks.append((self.now_s, d.track_id, d))
         except InputError as exc:
             self.refused.append(str(exc))
         self.beats.append((self.now_s, self.pipe.heartbeat(self.now_s)))
@@ -76,7 +76,7 @@ class Sim:
             self.send(skeleton_msg(stamp, [skel(self.now_s) for _ in ids], list(ids), width,
                                    height))
 
-    def beats_since(self, t: float) -> list[dec.Decision]:
+    def beats_since(self, t: float) -> list[ActionDecision]:
         return [d for now, d in self.beats if now > t]
 
     def count(self, name: str) -> int:
@@ -94,7 +94,7 @@ def raw_msg(sec: int, nanosec: int) -> SkeletonArray:
 def test_invalid_and_extreme_stamps_are_refused_by_cause(classifier):
     sim = Sim(classifier)
     sim.live(2.0)
-    assert sim.beats[-1][1].status == dec.OK
+    assert sim.beats[-1][1].status == Status.OK
     for sec, nanosec in [(-1, 0), (0, 0), (2**31 - 1, 2**32 - 1), (2**31 - 1, 999_999_999)]:
         sim.now_s += 1 / FPS
         sim.send(raw_msg(sec, nanosec))
@@ -102,7 +102,7 @@ def test_invalid_and_extreme_stamps_are_refused_by_cause(classifier):
     assert (sim.count("bad_stamp"), sim.count("future_stamp")) == (3, 1)
     t = sim.now_s
     sim.live(1.0)
-    assert all(d.status == dec.OK for d in sim.beats_since(t))
+    assert all(d.status == Status.OK for d in sim.beats_since(t))
     assert [d for now, _, d in sim.tracks if now > t], "per-track decisions go on"
     assert all(d.stamp_ns <= now * 1e9 + 1e6 for now, d in sim.beats), "no stamp from the future"
 
@@ -113,7 +113,7 @@ def test_invalid_and_extreme_stamps_are_refused_by_cause(classifier):
 def test_a_camera_clock_one_hour_ahead_for_two_seconds(classifier, max_future_s):
     sim = Sim(classifier, max_future_s=max_future_s)
     sim.live(3.0)
-    assert sim.beats[-1][1].status == dec.OK
+    assert sim.beats[-1][1].status == Status.OK
     t_jump = sim.now_s
     sim.live(2.0, offset_ns=HOUR_NS)
     t_back = sim.now_s
@@ -121,11 +121,11 @@ def test_a_camera_clock_one_hour_ahead_for_two_seconds(classifier, max_future_s)
     during = sim.beats_since(t_jump)[: int(2 * FPS)]
     if max_future_s == 1.0:
         assert sim.count("future_stamp") == 2 * FPS
-        assert during[-1].status == dec.STALE, "refused input: the decision goes stale"
+        assert during[-1].status == Status.STALE, "refused input: the decision goes stale"
     after = [(now, d) for now, d in sim.beats if now > t_back]
-    assert not [d for now, d in after if d.status == dec.OK and d.stamp_ns > now * 1e9 + 1e9], (
+    assert not [d for now, d in after if d.status == Status.OK and d.stamp_ns > now * 1e9 + 1e9], (
         "never OK with a stamp an hour ahead once the clock is back")
-    assert after[-1][1].status == dec.OK and after[-1][1].stamp_ns == int(
+    assert after[-1][1].status == Status.OK and after[-1][1].stamp_ns == int(
         round(after[-1][0] * 1e9)), "back to OK on the real data"
 
 
@@ -141,7 +141,7 @@ def test_one_future_message_does_not_block_a_live_track(classifier, max_future_s
     sim.live(3.0)
     later = [d for now, tid, d in sim.tracks if now > t + 2.0 and tid == "cam/1"]
     assert later, "the track produces decisions again"
-    assert sim.beats[-1][1].status == dec.OK
+    assert sim.beats[-1][1].status == Status.OK
     assert sim.count("future_stamp") == (1 if max_future_s == 1.0 else 0)
 
 
@@ -157,7 +157,7 @@ def test_a_bag_loop_gives_decisions_again(classifier, sim_time):
         base, seen = sim.now_s, len(sim.tracks)
         sim.live(4.0, clock=lambda now, base=base: int(round((bag_t0 + now - base) * 1e9)))
         assert sim.tracks[seen:], f"per-track decisions in loop {loop + 1}"
-        assert sim.beats[-1][1].status == dec.OK, f"operator decision OK in loop {loop + 1}"
+        assert sim.beats[-1][1].status == Status.OK, f"operator decision OK in loop {loop + 1}"
     assert sim.pipe.diagnostics_values()["clock_jumps"] == 2
 
 
@@ -168,11 +168,11 @@ def test_no_image_size_with_absurd_coordinates_gives_no_decision(classifier):
     sim.live(3.0, width=0, height=0, skel=lambda t: np.full((18, 3), (3e38, 3e38, 0.9),
                                                            np.float32))
     assert not sim.tracks
-    assert all(d.status != dec.OK for _, d in sim.beats)
-    assert sim.beats[-1][1].status == dec.NO_PERSON
+    assert all(d.status != Status.OK for _, d in sim.beats)
+    assert sim.beats[-1][1].status == Status.NO_PERSON
     assert sim.count("joints_rejected") == 18 * 3 * FPS
     sim.live(3.0, width=0, height=0)  # no size but plausible coordinates: still works
-    assert sim.beats[-1][1].status == dec.OK
+    assert sim.beats[-1][1].status == Status.OK
 
 
 @pytest.mark.reliability("SkeletonArray with empty and blank track_id",
@@ -183,7 +183,7 @@ def test_empty_track_ids_are_never_published(classifier):
     ids = {tid for _, tid, _ in sim.tracks}
     assert ids == {"cam/1"}
     assert sim.count("bad_skeletons") == 2 * 3 * FPS
-    assert sim.beats[-1][1].status == dec.OK
+    assert sim.beats[-1][1].status == Status.OK
 
 
 @pytest.mark.parametrize("value", [0.0, -1.0, float("nan"), float("inf")])

@@ -17,16 +17,17 @@ from rclpy.event_handler import PublisherEventCallbacks
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
-from har_ros import decisions as dec
 from har_ros.action_config import ActionNodeConfig
 from har_ros.action_pipeline import ActionPipeline
 from har_ros.errors import InputError
+from har_ros.frames import ActionDecision
 from har_ros.msg import ActionStamped, SkeletonArray
 from har_ros.ros import conversions as conv
 from har_ros.ros import diagnostics as diag
 from har_ros.ros.params import declare_config
 from har_ros.ros.qos import decision_qos, describe
 from har_ros.stats import RollingPercentiles
+from har_ros.status import Status
 
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 
@@ -104,11 +105,10 @@ class ActionNode(Node):
             if not decisions:
                 return
             if self.config.publish_per_track:
-                for td in decisions:
-                    action = self.pipeline.to_action(td.decision, td.frame_id, td.track_id)
-                    self.actions_pub.publish(conv.action_to_msg(action))
+                for decision in decisions:
+                    self.actions_pub.publish(conv.action_to_msg(decision))
             # end-to-end latency: image acquisition stamp -> decisions published (same clock)
-            self.latency_ms.add((self._now_s() - decisions[0].decision.stamp_ns * 1e-9) * 1e3)
+            self.latency_ms.add((self._now_s() - decisions[0].stamp_ns * 1e-9) * 1e3)
         except InputError as exc:  # counted by cause in the pipeline
             self.get_logger().warning(f"'{camera}': SkeletonArray skipped: {exc}",
                                       throttle_duration_sec=2.0)
@@ -117,11 +117,10 @@ class ActionNode(Node):
 
     def _heartbeat(self) -> None:
         try:
-            decision = self.pipeline.heartbeat(self._now_s())
-            msg = conv.action_to_msg(self.pipeline.to_action(decision, "", ""))
+            msg = conv.action_to_msg(self.pipeline.heartbeat(self._now_s()))
         except Exception as exc:  # noqa: BLE001 - the heartbeat must keep coming
             self._internal_error("heartbeat", exc)
-            msg = conv.action_to_msg(self.pipeline.to_action(dec.Decision(dec.STALE), "", ""))
+            msg = conv.action_to_msg(ActionDecision.without_window(Status.STALE, 0))
         self.action_pub.publish(msg)
 
     def diagnostics_values(self) -> dict[str, object]:

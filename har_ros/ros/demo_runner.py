@@ -23,16 +23,11 @@ from har_ros.msg import ActionStamped, SkeletonArray
 from har_ros.ros import conversions as conv
 from har_ros.ros.params import check_overrides
 from har_ros.ros.runner import RCLError, check_network_env
+from har_ros.status import UNKNOWN, Status, label_of
 from har_ros.timeline import format_timeline, plot_timeline
 
-STATUS_NAMES = {ActionStamped.OK: "ok", ActionStamped.LOW_CONFIDENCE: "unknown",
-                ActionStamped.STALE: "stale", ActionStamped.NO_PERSON: "no_person",
-                ActionStamped.WARMING_UP: "warming_up"}
-
-
-def label_of(msg: ActionStamped) -> str:
-    """The label shown for a decision: the action when OK, else the status name."""
-    return msg.action if msg.status == ActionStamped.OK else STATUS_NAMES.get(msg.status, "?")
+#: The label of a track drawn before its first decision.
+NOT_DECIDED_YET = label_of(Status.WARMING_UP, UNKNOWN)
 
 
 class DemoCollector(Node):
@@ -54,11 +49,13 @@ class DemoCollector(Node):
 
     def _on_action(self, msg: ActionStamped) -> None:
         t = conv.stamp_to_ns(msg.header.stamp) * 1e-9
-        self.labels[msg.track_id] = label_of(msg)
-        self.tracks.setdefault(msg.track_id, []).append((t, label_of(msg)))
+        label = label_of(msg.status, msg.action)
+        self.labels[msg.track_id] = label
+        self.tracks.setdefault(msg.track_id, []).append((t, label))
 
     def _on_operator(self, msg: ActionStamped) -> None:
-        self.operator.append((conv.stamp_to_ns(msg.header.stamp) * 1e-9, label_of(msg)))
+        self.operator.append((conv.stamp_to_ns(msg.header.stamp) * 1e-9,
+                              label_of(msg.status, msg.action)))
 
     def _on_skeletons(self, msg: SkeletonArray) -> None:
         self.skeleton_msgs += 1
@@ -67,7 +64,7 @@ class DemoCollector(Node):
         if image is None:
             return
         ids = [track_number(t) for t in frame.track_ids]
-        labels = [self.labels.get(t, "warming_up") for t in frame.track_ids]
+        labels = [self.labels.get(t, NOT_DECIDED_YET) for t in frame.track_ids]
         drawn = draw_skeletons(image, frame.skeletons, ids, labels)
         if self.writer is None:
             self.video_path.parent.mkdir(parents=True, exist_ok=True)

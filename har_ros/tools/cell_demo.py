@@ -50,10 +50,10 @@ def run(args: argparse.Namespace) -> int:
     from har_ros.errors import ConfigError
     from har_ros.msg import ActionStamped
     from har_ros.plots import plot_cell_demo
-    from har_ros.ros.demo_runner import label_of
     from har_ros.ros.processes import start_command, stop_process
     from har_ros.ros.qos import decision_qos
     from har_ros.safety_gate import SafetyGateConfig
+    from har_ros.status import label_of
     from har_ros.video_source import VideoSource
 
     if not 0 <= args.fault_at <= 1 or not 0 <= args.fault_s <= 600:
@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     reasons: list[tuple[float, str]] = []
     t0 = time.monotonic()
     node.create_subscription(ActionStamped, "action",
-                             lambda m: decisions.append((time.monotonic() - t0, label_of(m))),
+                             lambda m: decisions.append(
+                                 (time.monotonic() - t0, label_of(m.status, m.action))),
                              decision_qos(1.0, 2.0))
     node.create_subscription(Float64, "speed_scale",
                              lambda m: speeds.append((time.monotonic() - t0, m.data)),
