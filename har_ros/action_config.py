@@ -113,6 +113,13 @@ class ActionNodeConfig:
         metadata=described("Input older than this (by arrival) makes the operator decision STALE "
                            "(s)."),
     )
+    stale_after_frames: float = field(
+        default=default_of(DecisionConfig, "stale_after_frames"),
+        metadata=described("Also STALE when this many of a camera's frame intervals (the "
+                           "longest of its recent ones, by arrival) pass without a frame, so a "
+                           "fast camera's outage is seen sooner than stale_after_s; never "
+                           "sooner than 0.25 s. 0 = stale_after_s only."),
+    )
     fusion_tolerance_s: float = field(
         default=default_of(DecisionConfig, "fusion_tolerance_s"),
         metadata=described("Fuse camera views whose windows end within this of the newest (s)."),
@@ -161,6 +168,7 @@ class ActionNodeConfig:
             smoothing=self.smoothing,
             hysteresis=self.hysteresis,
             stale_after_s=self.stale_after_s,
+            stale_after_frames=self.stale_after_frames,
             fusion_tolerance_s=self.fusion_tolerance_s,
             gap_reset_s=self.gap_reset_s,
         )
@@ -181,6 +189,7 @@ class ActionNodeConfig:
         Ranges (s = seconds): expected_window_frames 0..10000 (the checkpoint bound),
         expected_rate_hz [0, 1000], max_gap_s [0, 60], gap_reset_s (0, 3600] and above
         max_gap_s, forget_after_s (0, 86400], min_window_fill (0, 1], stale_after_s (0, 3600],
+        stale_after_frames [0, 1000],
         fusion_tolerance_s [0, 60], heartbeat_hz (0, 100], deadline_periods (1, 100],
         liveliness_lease_s [0.05, 3600], torch_threads 1..256,
         diagnostics_period_s [0.05, 3600]; confidence_threshold, smoothing and hysteresis as
@@ -202,6 +211,8 @@ class ActionNodeConfig:
             "forget_after_s": (0, 86400, True, False, "a track unseen this long is forgotten"),
             "min_window_fill": (0, 1, True, False, "1 = wait for a whole window"),
             "stale_after_s": (0, 3600, True, False, "older input makes the decision STALE"),
+            "stale_after_frames": (0, 1000, False, False,
+                                   "missing frame intervals that make it STALE; 0 = off"),
             "fusion_tolerance_s": (0, 60, False, False, "0 = fuse only equal window ends"),
             "heartbeat_hz": (0, 100, True, False, "rate of the 'action' topic"),
             "deadline_periods": (1, 100, True, False,

@@ -12,8 +12,9 @@ out of order, jumping back, or a node clock going back does) is in docs/time_pol
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,6 +33,7 @@ class DecisionConfig:
     smoothing: float = 0.6
     hysteresis: float = 0.1
     stale_after_s: float = 1.0
+    stale_after_frames: float = 3.0
     fusion_tolerance_s: float = 0.2
     gap_reset_s: float = 1.0
 
@@ -45,6 +47,8 @@ class DecisionConfig:
                      hint="probability margin a new label must win by")
         check_number("stale_after_s", self.stale_after_s, 0, 3600, low_open=True,
                      hint="seconds; older input makes the decision STALE")
+        check_number("stale_after_frames", self.stale_after_frames, 0, 1000,
+                     hint="frame intervals; 0 = judge by stale_after_s only")
         check_number("fusion_tolerance_s", self.fusion_tolerance_s, 0, 60,
                      hint="seconds; 0 = fuse only equal window ends")
         check_number("gap_reset_s", self.gap_reset_s, 0, 3600, low_open=True,
@@ -145,9 +149,19 @@ def fuse(views: list[tuple[str, np.ndarray, int, int]], tolerance_s: float
     return (p / p.sum()).astype(np.float32), [v[0] for v in used], min(v[2] for v in used), newest
 
 
+#: Arrival intervals kept per camera to judge how late its next frame is.
+INTERVALS_KEPT = 16
+#: Fewest intervals seen before a camera is judged by its own frame rate.
+MIN_INTERVALS = 4
+#: A camera is never judged stale sooner than this after its last frame (s): one heartbeat
+#: period at the default rate, so ordinary jitter of a fast camera is not an outage.
+MIN_STALE_S = 0.25
+
+
 @dataclass
 class _CameraState:
     received: float = float("-inf")
+    intervals: deque = field(default_factory=lambda: deque(maxlen=INTERVALS_KEPT))
     stamp_ns: int = 0
     operator: str | None = None
     view: tuple[np.ndarray, int, int] | None = None  # probs, start_ns, end_ns of the operator
@@ -194,8 +208,22 @@ class OperatorFusion:
         if operator != cam.operator and cam.view is not None:
             cam.view = None
             cam.version += 1
+        gap = received_s - cam.received
+        if 0 < gap <= self.config.stale_after_s:  # longer gaps were outages, not the rate
+            cam.intervals.append(gap)
         cam.received, cam.stamp_ns, cam.operator = received_s, stamp_ns, operator
         return result
+
+    def stale_limit(self, camera: str) -> float:
+        """How long (s) after its last accepted frame ``camera``'s input goes stale:
+        ``stale_after_s``, or sooner, ``stale_after_frames`` times the longest of its recent
+        arrival intervals (a camera is late when several of its frames are missing), but never
+        under :data:`MIN_STALE_S`."""
+        cfg, cam = self.config, self._cams.get(camera)
+        if cam is None or not cfg.stale_after_frames or len(cam.intervals) < MIN_INTERVALS:
+            return cfg.stale_after_s
+        by_rate = cfg.stale_after_frames * max(cam.intervals)
+        return min(cfg.stale_after_s, max(MIN_STALE_S, by_rate))
 
     def note_window(
         self, camera: str, track: str, probs: np.ndarray, start_ns: int, end_ns: int
@@ -214,7 +242,8 @@ class OperatorFusion:
         cfg = self.config
         for s in self._cams.values():
             s.received = min(s.received, now_s)
-        fresh = {c: s for c, s in self._cams.items() if now_s - s.received <= cfg.stale_after_s}
+        fresh = {c: s for c, s in self._cams.items()
+                 if now_s - s.received <= self.stale_limit(c)}
         newest_stamp = max((s.stamp_ns for s in self._cams.values()), default=0)
         if not fresh:
             return ActionDecision.without_window(Status.STALE, newest_stamp)

@@ -123,7 +123,7 @@ def test_ok_or_low_confidence_by_threshold(classifier, threshold, status, action
 
 
 def test_stale_after_stale_after_s_without_input(classifier):
-    pipe = pipeline(classifier, stale_after_s=1.0)
+    pipe = pipeline(classifier, stale_after_s=1.0, stale_after_frames=0)
     frames = [frame("cam", k) for k in range(12)]
     feed(pipe, frames)
     last = arrival_s(frames[-1])

@@ -175,3 +175,52 @@ def test_a_node_clock_going_back_does_not_freeze_freshness():
     assert f.heartbeat(100.1).status == Status.OK
     assert f.heartbeat(10.0).status == Status.OK  # just heard, on the new time line
     assert f.heartbeat(11.5).status == Status.STALE, "not fresh until the clock reaches 100 s again"
+
+
+def _camera_at(fusion, camera, rate_hz, frames, t0_s=10.0):
+    """``frames`` frames of a camera at ``rate_hz`` (stamps and arrivals alike), the last one
+    with a classified operator view; returns the last arrival time (s)."""
+    dt = 1.0 / rate_hz
+    for k in range(frames):
+        t = t0_s + k * dt
+        fusion.note_frame(camera, int(t * 1e9), t, "cam/1")
+    fusion.note_window(camera, "cam/1", np.array([0.9, 0.1]), int((t - 2) * 1e9), int(t * 1e9))
+    return t
+
+
+@pytest.mark.reliability("a 10 fps camera stops sending",
+                         "STALE after 3 of its frame intervals (0.3 s), not after stale_after_s")
+def test_a_fast_cameras_outage_is_stale_after_a_few_missing_frames():
+    f = dec.OperatorFusion(CFG, CLASSES)
+    last = _camera_at(f, "cam", 10.0, 20)
+    assert f.heartbeat(last + 0.29).status == Status.OK
+    assert f.heartbeat(last + 0.31).status == Status.STALE
+    # judged by stale_after_s alone when the option is off
+    off = dec.OperatorFusion(dec.DecisionConfig(stale_after_frames=0), CLASSES)
+    last = _camera_at(off, "cam", 10.0, 20)
+    assert off.heartbeat(last + 0.9).status == Status.OK
+    assert off.heartbeat(last + 1.01).status == Status.STALE
+
+
+def test_stale_by_rate_is_bounded_by_stale_after_s_and_a_floor():
+    cfg = dec.DecisionConfig()
+    slow = dec.OperatorFusion(cfg, CLASSES)  # 2 fps: 3 intervals = 1.5 s > stale_after_s
+    last = _camera_at(slow, "cam", 2.0, 10)
+    assert slow.stale_limit("cam") == cfg.stale_after_s
+    assert slow.heartbeat(last + 0.9).status == Status.OK
+    fast = dec.OperatorFusion(cfg, CLASSES)  # 100 fps: 3 intervals = 0.03 s < the floor
+    last = _camera_at(fast, "cam", 100.0, 50)
+    assert fast.stale_limit("cam") == pytest.approx(dec.MIN_STALE_S)
+    assert fast.heartbeat(last + 0.2).status == Status.OK
+    # too few frames to know the rate: stale_after_s
+    new = dec.OperatorFusion(cfg, CLASSES)
+    _camera_at(new, "cam", 10.0, 3)
+    assert new.stale_limit("cam") == cfg.stale_after_s
+
+
+def test_an_outage_does_not_count_as_the_cameras_rate():
+    f = dec.OperatorFusion(CFG, CLASSES)
+    last = _camera_at(f, "cam", 10.0, 20)
+    # silent for 2 s (stale), then back at 10 fps: the 2 s gap is not an interval
+    _camera_at(f, "cam", 10.0, 6, t0_s=last + 2.0)
+    assert f.stale_limit("cam") == pytest.approx(0.3)
