@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -40,10 +42,19 @@ VIDEO = ROOT.parent / "shared" / "data" / "video" / "exercise.avi"
 
 
 def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory (MiB) of ``pid`` and its descendants (a --wrap command's child)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total or float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
                         + " (one at a time finds which input a memory growth follows)")
     parser.add_argument("--param", action="append", default=[], metavar="NAME:=VALUE",
                         help="extra node parameter (e.g. runtime:=opencv), repeatable")
+    parser.add_argument("--wrap", default="", metavar="COMMAND",
+                        help="run the nodes under this command (e.g. 'heaptrack -o /tmp/soak' "
+                             "to find which allocations grow); RSS counts its children too")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args(argv)
     kinds = [k for k in args.kinds.split(",") if k]
@@ -87,12 +101,12 @@ def main(argv: list[str] | None = None) -> int:
     jpegs = [cv2.imencode(".jpg", f)[1].tobytes() for f in frames]
     bomb = png_bomb()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "har_ros.cli", "run", "--ros-args",
+        [*shlex.split(args.wrap), sys.executable, "-m", "har_ros.cli", "run", "--ros-args",
          "-p", "cameras:=[cam0, cam1]",
          "-p", "image_topics:=[cam0/image_raw, cam1/image_raw/compressed]",
          "-p", "net_height:=256", *[a for p in args.param for a in ("-p", p)]],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     rclpy.init()
     node = rclpy.create_node("soak_feeder")
     img_pub = node.create_publisher(Image, "cam0/image_raw", 10)
@@ -191,11 +205,11 @@ def main(argv: list[str] | None = None) -> int:
         while time.monotonic() < end:
             ex.spin_once(timeout_sec=0.1)
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGINT)  # a clean exit, so a --wrap profiler writes its data
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
         node.destroy_node()
         rclpy.try_shutdown()
     after_warmup = [r for t, r in samples if t >= 60] or [r for _, r in samples]
