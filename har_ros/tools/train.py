@@ -4,9 +4,35 @@ The run folder holds the checkpoint (model.safetensors + model.json), metrics.js
 window-level test results, test accuracy at 30/10/5 fps input, training history), the test
 confusion matrix (confusion.png) and training curves (curves.png).
 
+Relative paths inside the config file (data_root, init_from, dataset_options.label_map)
+are relative to the config file's folder; paths given as flags, to the current directory.
+
+Splits (config key ``split``; the test side is never trained on, and validation clips come
+from the training side only):
+  cross_subject  train_subjects vs test_subjects (default: every other subject); people the
+                 model has not seen, the honest measure for a cell
+  cross_view     train_cameras vs test_cameras (the manifest's camera column)
+  official       the dataset's own train/test partition (Penn Action)
+  kfold          `folds` folds by subject when there are >= `folds` subjects, else by clip;
+                 --fold picks the test fold
+  blocks         every recording cut into `folds` contiguous time blocks, block --fold is the
+                 test side; block_gap_s (default window_s) is left out around every cut so no
+                 window spans two blocks; for one long recording per class
+  random         stratified random clips (test_fraction); no generalisation claim
+Clips shorter than one window are padded at the front with their first frame (they give one
+window); metrics.json counts them under short_clips_padded.
+
+Few-shot adaptation: --init-from MODEL starts from that model's encoder with a new output head
+for this data's classes (classes with the same name start from its head rows). The run takes
+the init model's window, sampling rate, features, joints, standardisation and architecture
+(its input layer expects them) and prints every config value it overrode; the run folder
+records init_from and freeze in model.json (training_data.init) and metrics.json (init).
+
 Examples:
   har-ros train --config config/train_utd.yaml --seed 1 --out runs/utd_s1
   har-ros train --config config/train_penn.yaml --set window_s=1.5 --set model.hidden_size=96
+  har-ros train --config config/train_own.yaml --data-root data/cell/manifest.csv \
+      --label-map data/cell/labels.yaml --init-from har_ros/models/default --out runs/cell
 """
 
 from __future__ import annotations
@@ -14,7 +40,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from har_ros.training.config import BASELINES
+from har_ros.training.config import BASELINES, FREEZE, SPLITS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +51,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="random seed (numpy and torch)")
     parser.add_argument("--epochs", type=int, default=None, help="maximum epochs")
     parser.add_argument("--data-root", default=None, help="dataset folder / manifest")
-    parser.add_argument("--fold", type=int, default=None, help="test fold for split: kfold")
+    parser.add_argument("--label-map", default=None, metavar="PATH",
+                        help="label file for dataset: recordings (YAML classes list or JSON "
+                        "name -> index map); sets dataset_options.label_map")
+    parser.add_argument("--split", choices=SPLITS, default=None,
+                        help="train/test split (see the list above)")
+    parser.add_argument("--fold", type=int, default=None,
+                        help="test fold for split: kfold, test block for split: blocks")
+    parser.add_argument("--init-from", default=None, metavar="MODEL",
+                        help="model folder whose encoder starts the run (e.g. "
+                        "har_ros/models/default); a new head is made for this data's classes; "
+                        "window, rate, features and architecture come from that model")
+    parser.add_argument("--freeze", choices=FREEZE, default=None,
+                        help="with --init-from: 'encoder' trains the new head only, 'none' "
+                        "(default) every weight")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--baseline", choices=BASELINES, default=None,
                         help="a baseline of the predecessor project (LSTM-HAR for 2D pose): "
@@ -38,17 +77,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override any config key (dots for nested: model.hidden_size=96); "
                         "VALUE is parsed as YAML")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bar; print a progress line every few epochs instead")
 
 
 def run(args: argparse.Namespace) -> int:
     """Train per the config and flags; prints the test summary."""
     from har_ros.training import load_config, train_and_evaluate
 
+    def absolute(path: str | None) -> str | None:
+        """A path flag made absolute, so the run folder records where its data came from."""
+        return None if path is None else str(Path(path).expanduser().absolute())
+
     cfg = load_config(args.config, {"seed": args.seed, "epochs": args.epochs,
-                                    "data_root": args.data_root, "fold": args.fold,
-                                    "threads": args.threads, "baseline": args.baseline},
+                                    "data_root": absolute(args.data_root), "fold": args.fold,
+                                    "threads": args.threads, "baseline": args.baseline,
+                                    "split": args.split, "init_from": absolute(args.init_from),
+                                    "freeze": args.freeze},
                       args.set)
+    if args.label_map is not None:
+        cfg["dataset_options"] = {**(cfg.get("dataset_options") or {}),
+                                  "label_map": absolute(args.label_map)}
     out = args.out or f"runs/{Path(args.config).stem}_seed{cfg.get('seed', 0)}"
     m = train_and_evaluate(cfg, out, progress=not args.no_progress)
     fps = ", ".join(f"{k} fps {v['clip_accuracy']:.3f}" for k, v in

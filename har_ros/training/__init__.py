@@ -8,8 +8,8 @@ early stopping on validation loss. Evaluation averages window probabilities over
 
 Modules: :mod:`.config` (TrainConfig, YAML loading, predecessor baselines), :mod:`.splits`,
 :mod:`.data` (sequences -> windows), :mod:`.recipes` (optimisers and schedules),
-:mod:`.loop` (epochs, early stopping, checkpoint), :mod:`.evaluation`, :mod:`.run` (a whole
-run writing its folder).
+:mod:`.loop` (epochs, early stopping, checkpoint), :mod:`.init_from` (start from another
+model's encoder), :mod:`.evaluation`, :mod:`.run` (a whole run writing its folder).
 """
 
 import importlib
@@ -17,15 +17,17 @@ import importlib
 #: Public name -> submodule defining it; loaded on first use, so importing
 #: ``har_ros.training.config`` (the CLI's option choices) does not import torch.
 _EXPORTS = {
-    "BASELINES": "config", "PREDECESSOR_RECIPE": "config", "SPLITS": "config",
+    "BASELINES": "config", "FREEZE": "config", "PREDECESSOR_RECIPE": "config", "SPLITS": "config",
     "TrainConfig": "config", "load_config": "config",
     "MIN_JOINT_PRESENCE": "data", "WindowIndex": "data", "build_windows": "data",
     "epoch_sample": "data", "feature_stats": "data", "segments": "data",
-    "trained_joints": "data",
+    "short_clips": "data", "trained_joints": "data",
+    "InitModel": "init_from", "init_network": "init_from", "load_init": "init_from",
     "evaluate_sequences": "evaluation", "evaluation_report": "evaluation",
     "train_model": "loop",
     "EVAL_INPUT_FPS": "run", "train_and_evaluate": "run",
-    "clip_label": "splits", "split_indices": "splits", "validation_split": "splits",
+    "clip_label": "splits", "cut_blocks": "splits", "split_dataset": "splits",
+    "split_indices": "splits", "validation_split": "splits",
 }
 
 __all__ = sorted(_EXPORTS)

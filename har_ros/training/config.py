@@ -9,6 +9,7 @@ is the ``seed`` field.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +23,15 @@ from har_ros.viewpoint import CameraRanges
 if TYPE_CHECKING:
     from har_ros.model import ModelConfig
 
-SPLITS = ("cross_subject", "cross_view", "official", "kfold", "random")
+SPLITS = ("cross_subject", "cross_view", "official", "kfold", "blocks", "random")
+#: Values of ``freeze`` (with ``init_from``): train every weight, or only the new head.
+FREEZE = ("none", "encoder")
+#: Top-level keys holding a path; in a config file a relative path is relative to the file's
+#: folder (absolute paths are kept). Paths given on the command line stay relative to the
+#: current directory.
+PATH_KEYS = ("data_root", "init_from")
+#: ``dataset_options`` keys holding a path (resolved the same way).
+DATASET_PATH_KEYS = ("label_map",)
 #: Values of ``baseline``: "" (this config) or a predecessor-project baseline.
 BASELINES = ("", "seed", "seed_std", "seed_net")
 #: Baselines trained with the predecessor's optimiser (PREDECESSOR_RECIPE), not this config's.
@@ -54,6 +63,9 @@ class TrainConfig:
     test_cameras: list = field(default_factory=list)
     folds: int = 4
     fold: int = 0
+    #: split: blocks: seconds dropped around every cut between two time blocks (None: one
+    #: window, ``window_s``), so training windows do not share frames with test windows.
+    block_gap_s: float | None = None
     test_fraction: float = 0.2
     val_fraction: float = 0.15
     rate_hz: float = 15.0
@@ -87,6 +99,16 @@ class TrainConfig:
     #: (the same with per-channel standardisation) or "seed_net" (its network and standardised
     #: raw-pixel input, no augmentation, trained with this config's optimiser and schedule).
     baseline: str = ""
+    #: Model folder whose encoder (LSTM and standardisation) starts this run; a new output
+    #: head is made for this data's classes. The run takes that model's window, rate,
+    #: features, joints and architecture (its input layer expects them) and says what it
+    #: overrode. "" = train from scratch.
+    init_from: str = ""
+    #: With ``init_from``: "none" trains every weight, "encoder" only the new head.
+    freeze: str = "none"
+    #: With ``init_from``: the encoder's learning rate as a fraction of ``lr`` (the head
+    #: gets ``lr``); lower keeps more of what the init model learned.
+    encoder_lr_scale: float = 1.0
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
@@ -101,6 +123,18 @@ class TrainConfig:
             raise ConfigError(f"select must be 'best' or 'last', got {cfg.select!r}")
         if cfg.baseline not in BASELINES:
             raise ConfigError(f"baseline must be one of {BASELINES}, got {cfg.baseline!r}")
+        if cfg.freeze not in FREEZE:
+            raise ConfigError(f"freeze must be one of {FREEZE}, got {cfg.freeze!r}")
+        if cfg.freeze != "none" and not cfg.init_from:
+            raise ConfigError(f"freeze: {cfg.freeze} needs init_from (a model folder whose "
+                              "encoder to keep); set init_from or freeze: none")
+        if cfg.init_from and cfg.baseline:
+            raise ConfigError(f"init_from cannot be combined with baseline {cfg.baseline!r} "
+                              "(a baseline fixes its own network and inputs); drop one of them")
+        if not 0.0 <= cfg.encoder_lr_scale <= 1.0:
+            raise ConfigError(f"encoder_lr_scale must be in [0, 1], got {cfg.encoder_lr_scale}")
+        if cfg.block_gap_s is not None and cfg.block_gap_s < 0:
+            raise ConfigError(f"block_gap_s must be >= 0 seconds, got {cfg.block_gap_s}")
         return cfg
 
     def to_dict(self) -> dict:
@@ -157,10 +191,33 @@ class TrainConfig:
                                       "num_classes": num_classes})
 
 
+def resolve_paths(data: dict, folder: Path) -> dict:
+    """``data`` with the relative paths under PATH_KEYS and ``dataset_options`` /
+    DATASET_PATH_KEYS made relative to ``folder`` (absolute and empty paths unchanged)."""
+
+    def fix(value):
+        if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+            return os.path.normpath(folder / value)
+        return value
+
+    out = dict(data)
+    for key in PATH_KEYS:
+        if key in out:
+            out[key] = fix(out[key])
+    if isinstance(out.get("dataset_options"), dict):
+        out["dataset_options"] = {k: fix(v) if k in DATASET_PATH_KEYS else v
+                                  for k, v in out["dataset_options"].items()}
+    return out
+
+
 def load_config(path: str | Path, overrides: dict | None = None,
                 sets: list[str] | None = None) -> dict:
     """Config YAML as a dict, with ``overrides`` (None values ignored) and ``KEY=VALUE``
-    strings (dots for nested keys, VALUE parsed as YAML) applied."""
+    strings (dots for nested keys, VALUE parsed as YAML) applied.
+
+    Relative paths written in the file (``data_root``, ``init_from``,
+    ``dataset_options.label_map``) are relative to the file's folder; those in ``overrides``
+    and ``sets`` (the command line) to the current directory."""
     import yaml
 
     path = Path(path)
@@ -172,6 +229,7 @@ def load_config(path: str | Path, overrides: dict | None = None,
         raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of training options")
+    data = resolve_paths(data, path.resolve().parent)
     for k, v in (overrides or {}).items():
         if v is not None:
             data[k] = v

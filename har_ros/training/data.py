@@ -96,6 +96,16 @@ def build_windows(seqs: list[SkeletonSequence], rate_hz: float, window_frames: i
                        cat(groups).astype(np.int64), window_frames)
 
 
+def short_clips(seqs: list[SkeletonSequence], rate_hz: float, window_frames: int,
+                max_gap_s: float = DEFAULT_MAX_GAP_S, by_segment: bool = False) -> int:
+    """How many of ``seqs`` (with ``by_segment``, of their constant-label clips, as evaluation
+    cuts them) are shorter than one window at ``rate_hz``: :func:`build_windows` pads them at
+    the front by repeating their first frame, so each gives one window."""
+    clips = [c for s in seqs for c in segments(s)] if by_segment else seqs
+    return sum(resample_sequence(c, rate_hz, max_gap_s).num_frames < window_frames
+               for c in clips)
+
+
 def epoch_sample(wi: WindowIndex, cap: int, rng: np.random.Generator) -> np.ndarray:
     """Shuffled window indices with at most ``cap`` random windows per group (clip x speed)."""
     keys = rng.random(len(wi))

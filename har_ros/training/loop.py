@@ -29,11 +29,39 @@ from har_ros.training.data import (
     trained_joints,
 )
 from har_ros.training.evaluation import clip_accuracy, evaluate_windows
+from har_ros.training.init_from import InitModel, init_network, load_init
 from har_ros.training.recipes import Recipe, one_cycle_recipe, predecessor_recipe
 from har_ros.viewpoint import render_random_views
 
 #: Training windows sampled to compute the feature standardisation statistics.
 STATS_SAMPLE_WINDOWS = 4000
+#: Without a progress bar, a progress line is printed at least this often (seconds) ...
+PROGRESS_LINE_S = 30.0
+#: ... and every this many epochs (at least one line per tenth of the run).
+PROGRESS_LINE_EPOCHS = 10
+
+
+class ProgressLines:
+    """Plain progress lines for logs and pipes (``--no-progress``): the first and last epoch,
+    every ``max(1, min(PROGRESS_LINE_EPOCHS, epochs // 10))`` epochs and at least every
+    PROGRESS_LINE_S seconds."""
+
+    def __init__(self, epochs: int, enabled: bool) -> None:
+        self.epochs, self.enabled = epochs, enabled
+        self.every = max(1, min(PROGRESS_LINE_EPOCHS, epochs // 10))
+        self.last = time.monotonic()
+
+    def epoch(self, rec: dict, best_epoch: int, final: bool = False) -> None:
+        """Print ``rec`` (one history entry) if a line is due."""
+        now = time.monotonic()
+        e = rec["epoch"]
+        if not self.enabled or not (final or e == 1 or e % self.every == 0
+                                    or now - self.last >= PROGRESS_LINE_S):
+            return
+        self.last = now
+        print(f"train epoch {e}/{self.epochs}: loss {rec['train_loss']:.3f}, train acc "
+              f"{rec['train_acc']:.3f}, val acc {rec['val_acc']:.3f}, best epoch {best_epoch}, "
+              f"{rec['seconds'] / 60:.1f} min", flush=True)
 
 
 class TrainingWindows:
@@ -154,14 +182,23 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
     torch.set_num_threads(max(1, int(cfg.threads)))
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
+    init: InitModel | None = None
+    if cfg.init_from:
+        init = load_init(cfg)
+        cfg = init.cfg
+        for key, (asked, used) in init.overridden.items():
+            print(f"init_from: {key} {asked} -> {used} (the init model's)", flush=True)
     fcfg, acfg = cfg.feature_config(), cfg.augment_config()
-    joints = trained_joints(train_seqs)
+    joints = init.checkpoint.joints if init else trained_joints(train_seqs)
     if not joints:
         raise DataError("no joint is present in the training data")
     train_seqs, val_seqs = only_joints(train_seqs, joints), only_joints(val_seqs, joints)
     windows = TrainingWindows(train_seqs, joints, classes, cfg, acfg.speeds, rng)
     train_w = windows.build()
-    model = new_model(cfg, fcfg, len(classes), train_w, rng)
+    if init is not None:
+        model = init_network(init, classes)
+    else:
+        model = new_model(cfg, fcfg, len(classes), train_w, rng)
     val = validation_windows(val_seqs, joints, classes, cfg, fcfg) if val_seqs else None
     swap = mirror_swap_table(classes, cfg.mirror_swap)
     recipe = make_recipe(model, cfg, train_w, rng)
@@ -170,6 +207,7 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
     best = BestWeights(model, cfg.select)
     bar = tqdm(range(1, cfg.epochs + 1), desc="train", unit="epoch", disable=not progress,
                dynamic_ncols=True)
+    lines = ProgressLines(cfg.epochs, enabled=not progress)
     for epoch in bar:
         if windows.rerender and epoch > 1:
             train_w = windows.build()
@@ -188,9 +226,10 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
         history.append(rec)
         bar.set_postfix(loss=f"{rec['train_loss']:.3f}", val=f"{rec['val_acc']:.3f}",
                         best=best.epoch)
-        if epoch - best.epoch >= cfg.patience:
-            break
-        if time.monotonic() - t_start > 60 * cfg.max_minutes:
+        stop = (epoch - best.epoch >= cfg.patience
+                or time.monotonic() - t_start > 60 * cfg.max_minutes)
+        lines.epoch(rec, best.epoch, final=stop or epoch == cfg.epochs)
+        if stop:
             break
     bar.close()
     model.load_state_dict(best.state)
@@ -200,6 +239,8 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
                    train_windows=len(train_w), selected_epoch=best.epoch, epochs_run=len(history),
                    train_minutes=round((time.monotonic() - t_start) / 60, 3),
                    joints_left_out=[j for j in JOINT_NAMES if j not in joints])
+    if init is not None:
+        summary["init"] = init.provenance(list(classes))
     ckpt = Checkpoint(model, list(classes), cfg.window_frames, cfg.stride_frames, cfg.rate_hz,
                       fcfg, training_data=summary, training_config=cfg.to_dict(), joints=joints)
     return ckpt, history

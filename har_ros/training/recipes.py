@@ -11,6 +11,7 @@ from har_ros.training.config import (
     PREDECESSOR_LR_DECAY_SAMPLES,
     TrainConfig,
 )
+from har_ros.training.init_from import parameter_groups
 
 
 class Recipe:
@@ -55,11 +56,14 @@ def predecessor_recipe(model: nn.Module, cfg: TrainConfig) -> Recipe:
 
 def one_cycle_recipe(model: nn.Module, cfg: TrainConfig, steps_per_epoch: int) -> Recipe:
     """AdamW (decoupled weight decay), one-cycle schedule over ``cfg.epochs`` epochs: warm-up
-    for the first tenth from lr/10 to lr, cosine down to lr/1000; gradients clipped to norm 1."""
-    params = list(model.parameters())
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    total = cfg.epochs * steps_per_epoch + 1
+    for the first tenth from lr/10 to lr, cosine down to lr/1000; gradients clipped to norm 1.
+    Frozen weights are left out; with ``init_from`` the encoder's peak is
+    ``lr * encoder_lr_scale`` (:func:`~har_ros.training.init_from.parameter_groups`)."""
+    groups = parameter_groups(model, cfg)
+    params = [p for g in groups for p in g["params"]]
+    opt = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    total = max(1, cfg.epochs) * steps_per_epoch + 1
     sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=cfg.lr, total_steps=total, pct_start=0.1, anneal_strategy="cos",
-        div_factor=10.0, final_div_factor=100.0)
+        opt, max_lr=[g["lr"] for g in groups], total_steps=total, pct_start=0.1,
+        anneal_strategy="cos", div_factor=10.0, final_div_factor=100.0)
     return Recipe(params, opt, sched, clip_norm=1.0, total_steps=total)

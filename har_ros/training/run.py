@@ -10,9 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from har_ros.training.config import TrainConfig
+from har_ros.training.data import short_clips
 from har_ros.training.evaluation import evaluate_sequences, evaluation_report
+from har_ros.training.init_from import load_init
 from har_ros.training.loop import train_model
-from har_ros.training.splits import split_indices, validation_split
+from har_ros.training.splits import split_dataset, validation_split
 
 #: Input rates at which every run also evaluates the test split (frames per second).
 EVAL_INPUT_FPS = (30.0, 10.0, 5.0)
@@ -29,9 +31,11 @@ def train_and_evaluate(cfg_dict: dict, out_dir: str | Path | None, progress: boo
     from har_ros.data import load_dataset
 
     cfg = TrainConfig.from_dict(cfg_dict)
+    if cfg.init_from:  # a bad init model stops the run before the data is read
+        load_init(cfg)
     t0 = time.monotonic()
     ds = load_dataset(cfg.dataset, cfg.data_root, **cfg.dataset_options)
-    train_idx, test_idx = split_indices(ds, cfg)
+    ds, train_idx, test_idx = split_dataset(ds, cfg)
     fit_idx, val_idx = validation_split(ds, train_idx, cfg.val_fraction, cfg.seed)
     summary = ds.summary()
     summary.update(split=cfg.split, test_sequences=len(test_idx),
@@ -43,6 +47,11 @@ def train_and_evaluate(cfg_dict: dict, out_dir: str | Path | None, progress: boo
     train_minutes = (time.monotonic() - t0) / 60
     clf = ActionClassifier(ckpt)
     test = [ds.sequences[i] for i in test_idx]
+    # Clips shorter than a window are padded (training and validation cut whole sequences,
+    # evaluation constant-label clips): count them so a report can say how many.
+    padded = {name: short_clips([ds.sequences[i] for i in idx], clf.rate_hz, clf.window_frames,
+                                cfg.max_gap_s, by_segment=name == "test")
+              for name, idx in (("train", fit_idx), ("val", val_idx), ("test", test_idx))}
     pred = evaluate_sequences(clf, test, max_gap_s=cfg.max_gap_s)
     report = evaluation_report(pred, ds.classes)
     by_fps = {}
@@ -58,6 +67,8 @@ def train_and_evaluate(cfg_dict: dict, out_dir: str | Path | None, progress: boo
         "window_macro_f1": report["window"]["macro_f1"],
         "accuracy_by_input_fps": by_fps, "train_minutes": round(train_minutes, 3),
         "selected_epoch": ckpt.training_data.get("selected_epoch"),
+        "short_clips_padded": padded,
+        "init": ckpt.training_data.get("init"),
         "test": report, "history": history,
     }
     ckpt.metrics = {k: metrics[k] for k in ("clip_accuracy", "clip_macro_f1", "window_accuracy",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from har_ros.data.common import SkeletonDataset, SkeletonSequence
@@ -41,6 +43,8 @@ def split_indices(ds: SkeletonDataset, cfg: TrainConfig) -> tuple[list[int], lis
     * official: sequences whose subject is ``train`` vs ``test`` (Penn Action's split).
     * kfold: subject-wise folds when there are >= ``folds`` subjects, else stratified clip folds;
       ``fold`` picks the test fold.
+    * blocks: needs a dataset cut by :func:`split_dataset` (every recording in ``folds``
+      contiguous time blocks); block ``fold`` of every recording is the test side.
     * random: stratified random clips, ``test_fraction`` for testing (no generalisation claim).
     """
     n = len(ds)
@@ -79,15 +83,73 @@ def split_indices(ds: SkeletonDataset, cfg: TrainConfig) -> tuple[list[int], lis
                           for i in rng.permutation(members)[cfg.fold::cfg.folds])
         ts = set(test)
         train = [i for i in range(n) if i not in ts]
+    elif cfg.split == "blocks":
+        if not 0 <= cfg.fold < cfg.folds:
+            raise ConfigError(f"fold must be in 0..{cfg.folds - 1}")
+        blocks = [block_of(s) for s in ds.sequences]
+        if None in blocks:
+            raise ConfigError("split: blocks needs the dataset cut by split_dataset()")
+        train = [i for i in range(n) if blocks[i] != cfg.fold]
+        test = [i for i in range(n) if blocks[i] == cfg.fold]
     else:
         rng = np.random.default_rng(12345)
         idx = list(range(n))
         train, test = _stratified(idx, [clip_label(ds.sequences[i]) for i in idx],
                                   cfg.test_fraction, rng)
     if not train or not test:
+        hint = ""
+        if cfg.split in ("kfold", "cross_subject", "random"):
+            hint = ("; with one long recording per class (or per person), use split: blocks "
+                    "(cuts every recording into `folds` contiguous time blocks and tests on "
+                    "block `fold`, with a gap of block_gap_s between blocks)")
         raise DataError(f"split {cfg.split!r} leaves {len(train)} train and {len(test)} test "
-                        f"sequences in {ds.name}")
+                        f"sequences in {ds.name}{hint}")
     return train, test
+
+
+#: Suffix of the clip id of a recording's k-th time block (``rec01@block2``).
+BLOCK_MARK = "@block"
+
+
+def block_of(seq: SkeletonSequence) -> int | None:
+    """Time-block index of a sequence cut by :func:`cut_blocks`, else None."""
+    head, mark, k = seq.clip_id.rpartition(BLOCK_MARK)
+    return int(k) if mark and k.isdigit() else None
+
+
+def cut_blocks(seq: SkeletonSequence, blocks: int, gap_s: float) -> list[SkeletonSequence]:
+    """``seq`` cut into ``blocks`` contiguous, equally long time blocks, ``gap_s`` seconds
+    left out around every cut (half on each side), so no window of one block holds a frame
+    of another or of the time right next to it. Blocks with no labelled frame are dropped."""
+    t = seq.stamps_s
+    edges = np.linspace(t[0], t[-1] + 1e-9, blocks + 1)
+    out = []
+    for k in range(blocks):
+        lo = edges[k] + (gap_s / 2 if k > 0 else 0.0)
+        hi = edges[k + 1] - (gap_s / 2 if k < blocks - 1 else 0.0)
+        keep = (t >= lo) & (t < hi)
+        if keep.sum() < 2:
+            continue
+        label = seq.label if isinstance(seq.label, int) else seq.label[keep]
+        if not isinstance(label, int) and not (label >= 0).any():
+            continue
+        pts = seq.points3d[keep] if seq.points3d is not None else None
+        out.append(replace(seq, skeletons=seq.skeletons[keep], stamps_s=t[keep], label=label,
+                           points3d=pts, clip_id=f"{seq.clip_id}{BLOCK_MARK}{k}"))
+    return out
+
+
+def split_dataset(ds: SkeletonDataset, cfg: TrainConfig
+                  ) -> tuple[SkeletonDataset, list[int], list[int]]:
+    """(dataset, train, test): ``ds`` itself and :func:`split_indices`, or for split: blocks
+    every recording cut into ``folds`` time blocks (:func:`cut_blocks`, gap ``block_gap_s``,
+    default ``window_s``) and block ``fold`` as the test side."""
+    if cfg.split == "blocks":
+        gap = cfg.window_s if cfg.block_gap_s is None else cfg.block_gap_s
+        pieces = [b for s in ds.sequences for b in cut_blocks(s, cfg.folds, gap)]
+        ds = SkeletonDataset(ds.name, ds.classes, ds.fps, pieces)
+    train, test = split_indices(ds, cfg)
+    return ds, train, test
 
 
 def validation_split(ds: SkeletonDataset, train: list[int], fraction: float,
