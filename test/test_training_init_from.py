@@ -215,3 +215,21 @@ def test_short_clips_are_counted_as_padded(tmp_path):
     saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert saved["short_clips_padded"] == m["short_clips_padded"]
     assert m["short_clips_padded"]["test"] == 4 and m["short_clips_padded"]["train"] == 4
+
+
+@pytest.mark.parametrize("epochs,steps", [(1, 1), (3, 3), (9, 1), (2, 2)])
+def test_the_schedule_works_for_tiny_runs(epochs, steps):
+    """A one-cycle schedule of 2..10 steps (a tiny own dataset) builds and steps (torch
+    divided by zero for a 10-step schedule) and peaks at the configured learning rate."""
+    from har_ros.training.config import TrainConfig
+    from har_ros.training.recipes import one_cycle_recipe
+
+    model = torch.nn.Linear(3, 2)
+    cfg = TrainConfig(epochs=epochs)
+    recipe = one_cycle_recipe(model, cfg, steps)
+    lrs = []
+    for _ in range(epochs * steps):
+        recipe.optimizer.step()
+        recipe.scheduler.step()
+        lrs.append(recipe.optimizer.param_groups[0]["lr"])
+    assert max(lrs) <= cfg.lr * (1 + 1e-9) and all(np.isfinite(lrs))

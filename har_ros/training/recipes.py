@@ -62,8 +62,11 @@ def one_cycle_recipe(model: nn.Module, cfg: TrainConfig, steps_per_epoch: int) -
     groups = parameter_groups(model, cfg)
     params = [p for g in groups for p in g["params"]]
     opt = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    total = max(1, cfg.epochs) * steps_per_epoch + 1
+    total = max(4, max(1, cfg.epochs) * steps_per_epoch + 1)
+    # at least ~2.5 warm-up steps: torch divides by the warm-up length less one step, which
+    # is zero for a 10-step run at 0.1 (tiny datasets, few epochs)
+    pct_start = max(0.1, 2.5 / total)
     sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=[g["lr"] for g in groups], total_steps=total, pct_start=0.1,
+        opt, max_lr=[g["lr"] for g in groups], total_steps=total, pct_start=pct_start,
         anneal_strategy="cos", div_factor=10.0, final_div_factor=100.0)
     return Recipe(params, opt, sched, clip_norm=1.0, total_steps=total)
