@@ -96,11 +96,24 @@ def pose() -> str:
                 rows.append([h, f"{ro['runtime']} {ro['precision']}", ms(r["total_ms"]),
                              ms(r["network_ms"]), f"{r['mean_people']:.1f}", ratio])
         parts += [f"`python -m bench.bench_pose_runtime`: cv2.dnn and OpenVINO in alternation on "
-                  f"the same {rt['frames']} frames of {rt['video']}. Load average "
-                  f"{rt['load_average_start'][0]:.1f} at the start: compare the ratio, not the "
-                  "absolute times.",
+                  f"the same {rt['frames']} frames of {rt['video']}, f32 on the CPU. Load "
+                  f"average {rt['load_average_start'][0]:.1f} at the start (2 cores).",
                   table(["net height", "runtime", "ms per frame", "network", "people/frame",
                          "cv2.dnn / OpenVINO"], rows)]
+    ids = load("id_switches.json")
+    if ids:
+        parts += [f"`python -m bench.bench_id_switches` (tracker on {ids['video']}, three people "
+                  f"all along, net {ids['net_height']}, {ids['runs_on'].get('runtime', '')}): "
+                  f"{ids['id_switches']} id switches in {ids['observations']:,} person-frames "
+                  f"({ids['frames']} frames, {ids['frames_with_three_people']} with all three "
+                  f"people found)."]
+    demo = load("demo.json")
+    if demo:
+        parts += [f"`{demo['command']}` ({demo['video']}, {demo['frames_published']} frames at "
+                  f"{demo['fps']:.0f} fps, {demo['runtime']}): {demo['frames_processed']} "
+                  f"frames processed (the rest dropped by the newest-frame policy), "
+                  f"{demo['tracks']} tracks, backend p50 {demo['backend_ms_p50']:.0f} ms."
+                  f"{_load_note(demo)}"]
     if node:
         parts += [f"`python -m bench.bench_pose_node`: the pose node's own work around the backend "
                   f"(conversion, tracking, message, publish) on {node['video']}: "
@@ -367,13 +380,17 @@ def results_table() -> str:
     rows = []
     rt = load("pose_runtime.json")
     if rt:
-        r = rt["net_heights"]["368"]["rows"]["openvino"]["total_ms"]
-        rows.append(["pose, 640x480, OpenVINO, net 368 (ms per frame, median)",
-                     f"{r['median']:.0f} (busy machine)", "<= 100"])
+        a = rt["net_heights"]["368"]["rows"]["openvino"]
+        b = rt["net_heights"]["256"]["rows"]["openvino"]
+        rows.append(["pose, 640x480, OpenVINO: net 368 / 256 (ms per frame, median; people "
+                     "per frame)", f"{a['total_ms']['median']:.0f} ({a['mean_people']:.1f}) / "
+                     f"{b['total_ms']['median']:.0f} ({b['mean_people']:.1f})",
+                     "<= 100, people unchanged"])
     lat = load("latency.json")
     if lat:
-        rows.append(["image -> ActionStamped p95, `har-ros run` (ms)",
-                     f"{lat['one_process']['latency_ms_p95']:.0f}", "<= 120"])
+        rows.append(["image -> ActionStamped p95, `har-ros run` / two processes (ms)",
+                     f"{lat['one_process']['latency_ms_p95']:.0f} / "
+                     f"{lat['two_processes']['latency_ms_p95']:.0f}", "<= 120"])
     m = load("model_latency.json")
     if m:
         rows.append(["LSTM + features at batch 1 (ms)", f"{m['batch1_total_ms_median']:.3f}",
