@@ -1,9 +1,9 @@
 """Compiled CPU forward pass of a trained :class:`~har_ros.model.LSTMClassifier`, for the few
 windows the live node classifies at a time.
 
-PyTorch's LSTM costs about 0.25 ms of fixed overhead per call at batch 1 on one thread here
-(0.48 ms for the shipped 128-unit model), more than the arithmetic. These loops (numba, cached
-on disk) run the same network from the same weights without that overhead:
+PyTorch's LSTM has a fixed cost per call that, at batch 1, is larger than the arithmetic
+(figures: docs/benchmarks.md, ``bench/bench_model.py``). These loops (numba, cached on disk)
+run the same network from the same weights without that overhead:
 
 * the training set's standardisation is folded into the first layer's weights and bias, and
   input channels that are 0 by construction (joints the model never saw: the classifier marks
