@@ -26,6 +26,37 @@ RESULTS = ROOT / "bench" / "results" / "id_switches.json"
 COLUMNS = np.array([97.0, 186.5, 264.2])
 
 
+class ColumnIdentity:
+    """Id switches of people who stay in fixed image columns (identity = position).
+
+    Per frame, each person is the track nearest to one of ``columns`` (pixels, within
+    ``max_dx``) with the most joints seen; a switch is a change of that track id between
+    successive observations of the same column."""
+
+    def __init__(self, columns: np.ndarray = COLUMNS, max_dx: float = 40.0) -> None:
+        self.columns, self.max_dx = np.asarray(columns, float), max_dx
+        self.last: dict[int, int] = {}
+        self.ids: set[int] = set()
+        self.switches = self.observations = 0
+
+    def observe(self, tracks: list) -> None:
+        """One frame's tracker output (objects with ``skeleton`` (18, 3) and ``track_id``)."""
+        best: dict[int, tuple[int, int]] = {}
+        for track in tracks:
+            seen = track.skeleton[:, 2] > 0
+            if not seen.any():
+                continue
+            x = float(track.skeleton[seen, 0].mean())
+            col = int(np.argmin(np.abs(self.columns - x)))
+            if abs(self.columns[col] - x) < self.max_dx and seen.sum() > best.get(col, (0, 0))[0]:
+                best[col] = (int(seen.sum()), track.track_id)
+        for col, (_, track_id) in best.items():
+            self.observations += 1
+            self.ids.add(track_id)
+            self.switches += col in self.last and self.last[col] != track_id
+            self.last[col] = track_id
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--video", type=Path, default=VIDEO)
@@ -43,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                            runtime=args.runtime)
     cap = cv2.VideoCapture(str(args.video))
     fps = cap.get(cv2.CAP_PROP_FPS) or 10.0
-    tracker, last, ids = Tracker(), {}, set()
-    switches = observations = frames = three = index = 0
+    tracker, identity = Tracker(), ColumnIdentity()
+    frames = three = index = 0
     t0 = time.perf_counter()
     while True:
         ok, image = cap.read()
@@ -57,20 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         tracks = tracker.update(people, (index - 1) / fps)
         frames += 1
         three += len(tracks) == 3
-        best: dict[int, tuple[int, int]] = {}
-        for track in tracks:
-            seen = track.skeleton[:, 2] > 0
-            if not seen.any():
-                continue
-            x = float(track.skeleton[seen, 0].mean())
-            col = int(np.argmin(np.abs(COLUMNS - x)))
-            if abs(COLUMNS[col] - x) < 40 and seen.sum() > best.get(col, (0, 0))[0]:
-                best[col] = (int(seen.sum()), track.track_id)
-        for col, (_, track_id) in best.items():
-            observations += 1
-            ids.add(track_id)
-            switches += col in last and last[col] != track_id
-            last[col] = track_id
+        identity.observe(tracks)
+    switches, observations, ids = identity.switches, identity.observations, identity.ids
     info = backend.runtime_info() if hasattr(backend, "runtime_info") else {}
     backend.close()
     out = {

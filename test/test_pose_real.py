@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
+from bench.bench_id_switches import ColumnIdentity
 from har_ros.errors import BackendUnavailableError
 from har_ros.pose import make_backend
 from har_ros.skeleton import (
@@ -147,10 +148,8 @@ def test_exercise_three_people_with_stable_ids(shared_data: Path):
     backend = _backend("openpose_mobilenet", net_height=288)
     tracker = Tracker()
     cap = cv2.VideoCapture(str(path))
-    columns = np.array([97.0, 186.5, 264.2])  # neck x of the three people, pixels
-    last: dict[int, int] = {}
-    switches = observations = frames = three = 0
-    ids: set[int] = set()
+    identity = ColumnIdentity()
+    frames = three = 0
     for index in range(240):
         ok, image = cap.read()
         assert ok, f"could not read frame {index}"
@@ -160,21 +159,11 @@ def test_exercise_three_people_with_stable_ids(shared_data: Path):
         tracks = tracker.update(people, index / 10.0)
         frames += 1
         three += len(tracks) == 3
-        best: dict[int, tuple[int, int]] = {}
-        for track in tracks:
-            seen = track.skeleton[:, 2] > 0
-            x = float(track.skeleton[seen, 0].mean())
-            col = int(np.argmin(np.abs(columns - x)))
-            if abs(columns[col] - x) < 40 and seen.sum() > best.get(col, (0, 0))[0]:
-                best[col] = (int(seen.sum()), track.track_id)
-        for col, (_, track_id) in best.items():
-            observations += 1
-            ids.add(track_id)
-            switches += col in last and last[col] != track_id
-            last[col] = track_id
+        identity.observe(tracks)
     backend.close()
     assert three / frames > 0.95, f"3 people in only {three}/{frames} frames"
+    switches, observations, last = identity.switches, identity.observations, identity.last
     assert observations > 0.95 * 3 * frames
     rate = switches / observations
-    assert rate < 0.02, f"id switch rate {rate:.3%} ({switches}/{observations}), ids {ids}"
+    assert rate < 0.02, f"id switch rate {rate:.3%} ({switches}/{observations}), ids {identity.ids}"
     assert len(last) == 3 and len(set(last.values())) == 3
