@@ -355,11 +355,12 @@ def reliability() -> str:
             f"after warm-up -> {r['last']:.1f} MiB at the end (target: flat).{_load_note(s)}")
     inv = load("soak_investigation.json")
     if inv:
-        rows = [[r["hostile"], r["allocator_and_runtime"], r["minute2_to_last_mib"]]
-                for r in inv["runs"]]
+        rows = [[r["hostile"], r["allocator_and_runtime"],
+                 "" if r["minute2_to_last_mib"] is None else r["minute2_to_last_mib"],
+                 r.get("finding", "")] for r in inv["runs"]]
         parts += ["Investigation (`bench/results/soak_investigation.json`):",
-                  table(["hostile input", "allocator / runtime", "RSS minute 2 -> last (MiB)"],
-                        rows)]
+                  table(["hostile input", "allocator / runtime", "RSS minute 2 -> last (MiB)",
+                         "finding"], rows)]
     return "\n\n".join(parts)
 
 
