@@ -8,6 +8,15 @@ Examples:
   har-ros evaluate --model har_ros/models/default --dataset utd \\
       --data-root ../shared/data/utd_mhad --subjects s2 s4 s6 s8 --out eval/utd
   har-ros evaluate --model runs/penn --dataset penn --split test --fps 30 10 5
+  har-ros evaluate --model runs/fridge --dataset recordings --data-root other/manifest.csv \\
+      --label-map other/labels.yaml --class-map other_to_fridge.yaml
+
+Data labelled with other names than the model's classes: --class-map FILE, a YAML or JSON
+mapping "data label: model class" (many-to-one allowed; null leaves a label out of the scores;
+a label the map does not name must be a model class already). The same flag works with --bag.
+
+Input rates: the first row is the data's own rate ("native (15 fps)"); a requested rate above
+it is skipped, since subsampling cannot make frames the data does not have.
 """
 
 from __future__ import annotations
@@ -30,8 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subjects", nargs="*", default=None,
                         help="only these subjects (e.g. s2 s4 s6 s8 for UTD cross-subject)")
     parser.add_argument("--label-map", default=None, help="recordings: label map file")
+    parser.add_argument("--class-map", default=None, metavar="FILE",
+                        help="YAML/JSON 'data label: model class' (null = leave out), for data "
+                        "labelled with other names than the model's classes")
     parser.add_argument("--fps", nargs="*", type=float, default=[30.0, 10.0, 5.0],
-                        help="also evaluate with input subsampled to these rates")
+                        help="also evaluate with input subsampled to these rates (Hz); rates "
+                        "above the data's own rate are skipped")
     parser.add_argument("--out", default=None, help="folder for metrics.json + confusion.png")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--latency-windows", type=int, default=4096,
@@ -69,35 +82,39 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
+    from har_ros.class_map import load_class_map, map_dataset
     from har_ros.classifier import ActionClassifier, measure_latency
     from har_ros.errors import DataError
     from har_ros.training import build_windows, evaluate_sequences, evaluation_report
+    from har_ros.training.evaluation import rate_rows, rate_rows_text
 
     torch.set_num_threads(args.threads)
+    cmap = load_class_map(args.class_map) if args.class_map else None
     clf = ActionClassifier.load(args.model)
     ds = _load(args, clf.checkpoint.training_config)
+    if cmap is not None:
+        ds = map_dataset(ds, cmap, clf.classes)
     if not len(ds):
-        raise DataError("no sequences to evaluate (check --subjects / --split)")
+        raise DataError("no sequences to evaluate (check --subjects / --split"
+                        + (" / the class map's null entries)" if cmap else ")"))
     if ds.classes != clf.classes:
         raise DataError(f"the model's classes {clf.classes[:4]}... differ from the dataset's "
-                        f"{ds.classes[:4]}...")
-    report = evaluation_report(evaluate_sequences(clf, ds.sequences), ds.classes)
-    by_fps = {}
-    for fps in args.fps:
-        r = evaluation_report(evaluate_sequences(clf, ds.sequences, input_fps=fps), ds.classes)
-        by_fps[f"{fps:g}"] = {"clip_accuracy": r["clip"]["accuracy"],
-                              "clip_macro_f1": r["clip"]["macro_f1"],
-                              "window_accuracy": r["window"]["accuracy"]}
+                        f"{ds.classes[:4]}...; give --class-map FILE mapping the data's labels "
+                        "to the model's classes")
+    pred = evaluate_sequences(clf, ds.sequences)
+    report = evaluation_report(pred, ds.classes)
+    rates = rate_rows(clf, ds.sequences, ds.classes, args.fps, report)
     wi = build_windows(ds.sequences[:20], clf.rate_hz, clf.window_frames, clf.stride_frames)
     latency = measure_latency(clf, wi.gather(np.arange(len(wi))),
                               batch_windows=args.latency_windows)
     result = {"model": str(args.model), "dataset": ds.name, "sequences": len(ds),
               "clip": report["clip"], "window": report["window"],
-              "accuracy_by_input_fps": by_fps, "latency": latency, "threads": args.threads,
+              **rates, "class_map": args.class_map, "latency": latency,
+              "threads": args.threads,
               **{k: v for k, v in report.items() if k.startswith("clip_accuracy_by_")}}
     print(f"{ds.name}: clip acc {report['clip']['accuracy']:.4f} macro-F1 "
           f"{report['clip']['macro_f1']:.4f} | window acc {report['window']['accuracy']:.4f} | "
-          + ", ".join(f"{k} fps {v['clip_accuracy']:.3f}" for k, v in by_fps.items())
+          + rate_rows_text(rates)
           + f" | {latency['batch1_ms_median']:.3f} ms/window (batch 1), "
           f"{latency['batched_windows_per_s']:.0f} windows/s batched")
     for key in ("clip_accuracy_by_subject", "clip_accuracy_by_camera"):

@@ -7,6 +7,11 @@ nodes (started here as a process), records their skeletons and ActionStamped out
 that with the same metrics and reports the difference from offline (frames dropped, latency).
 
   har-ros evaluate --bag run1 --labels run1.labels.yaml --out results/run1 [--online]
+
+Labels with other names than the model's classes: --class-map FILE, a YAML or JSON mapping
+"label: model class" (many-to-one allowed; null leaves a label out, unknown means "none of the
+model's classes", as in the labels format; a label the map does not name must be a model class
+already).
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bag", required=True, help="bag folder (sqlite3 or mcap)")
     parser.add_argument("--labels", required=True, help="labels YAML (docs/labels_format.md)")
     parser.add_argument("--model", default="", help="model folder (default: shipped model)")
+    parser.add_argument("--class-map", default=None, metavar="FILE",
+                        help="YAML/JSON 'label: model class' (null = leave out), for labels "
+                        "with other names than the model's classes")
     parser.add_argument("--topics", nargs="+", default=None,
                         help="input topics (default: every SkeletonArray topic, else every "
                         "image topic)")
@@ -56,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     from har_ros.bag_report import evaluate_labelled_bag
 
     report, trace, labels = evaluate_labelled_bag(args.bag, args.labels, args.model, args.topics,
-                                             progress=not args.no_progress)
+                                                  progress=not args.no_progress,
+                                                  class_map=getattr(args, "class_map", None))
     out = Path(args.out) if args.out else None
     print(f"offline: {trace.frames_in} frames, {trace.span_s:.1f} s of bag in "
           f"{trace.wall_s:.1f} s = {report['x_real_time']:.1f}x real time; "

@@ -84,6 +84,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Train per the config and flags; prints the test summary."""
     from har_ros.training import load_config, train_and_evaluate
+    from har_ros.training.evaluation import rate_rows_text
 
     def absolute(path: str | None) -> str | None:
         """A path flag made absolute, so the run folder records where its data came from."""
@@ -100,8 +101,7 @@ def run(args: argparse.Namespace) -> int:
                                   "label_map": absolute(args.label_map)}
     out = args.out or f"runs/{Path(args.config).stem}_seed{cfg.get('seed', 0)}"
     m = train_and_evaluate(cfg, out, progress=not args.no_progress)
-    fps = ", ".join(f"{k} fps {v['clip_accuracy']:.3f}" for k, v in
-                    m["accuracy_by_input_fps"].items())
+    fps = rate_rows_text(m)
     print(f"{m['dataset']} {m['split']}: clip acc {m['clip_accuracy']:.4f} (macro-F1 "
           f"{m['clip_macro_f1']:.4f}), window acc {m['window_accuracy']:.4f}; {fps}; "
           f"{m['train_minutes']:.1f} min -> {out}")

@@ -91,3 +91,58 @@ def reading_options(training_config: dict, dataset: str) -> dict:
         return {}
     opts = training_config.get("dataset_options") or {}
     return {k: v for k, v in opts.items() if k not in SUBSET_OPTIONS}
+
+
+def native_rate(seqs: list[SkeletonSequence]) -> float | None:
+    """The data's own frame rate (Hz, one decimal): the median over sequences of each one's
+    median frame interval; None when no sequence has two frames."""
+    rates = [1.0 / float(np.median(np.diff(s.stamps_s))) for s in seqs if s.num_frames > 1]
+    return round(float(np.median(rates)), 1) if rates else None
+
+
+def _row(report: dict) -> dict:
+    return {"clip_accuracy": report["clip"]["accuracy"],
+            "clip_macro_f1": report["clip"]["macro_f1"],
+            "window_accuracy": report["window"]["accuracy"]}
+
+
+def rate_rows(classifier, seqs: list[SkeletonSequence], classes: list[str],
+              input_fps: list[float] | tuple[float, ...], native_report: dict,
+              max_gap_s: float = DEFAULT_MAX_GAP_S) -> dict:
+    """Accuracy by input rate, saying what was measured.
+
+    ``native_report``: :func:`evaluation_report` of ``seqs`` as they are; it is the first row,
+    keyed by the data's own rate (:func:`native_rate`, e.g. "15") and marked ``native``. Each
+    rate of ``input_fps`` (Hz) below it gets a row measured on clips subsampled to that rate; a
+    rate equal to it is the native row; a rate above it is listed in ``skipped_input_fps``
+    (subsampling cannot make frames the data does not have). Returns ``native_fps``,
+    ``accuracy_by_input_fps`` (rate string -> clip_accuracy, clip_macro_f1, window_accuracy)
+    and ``skipped_input_fps``.
+    """
+    native = native_rate(seqs)
+    rows: dict[str, dict] = {}
+    skipped: list[float] = []
+    if native is not None:
+        rows[f"{native:g}"] = {**_row(native_report), "native": True}
+    for fps in input_fps:
+        if native is not None and abs(fps - native) <= 0.01 * native:
+            continue
+        if native is not None and fps > native:
+            skipped.append(float(fps))
+            continue
+        rows[f"{fps:g}"] = _row(evaluation_report(
+            evaluate_sequences(classifier, seqs, input_fps=fps, max_gap_s=max_gap_s), classes))
+    return {"native_fps": native, "accuracy_by_input_fps": rows, "skipped_input_fps": skipped}
+
+
+def rate_rows_text(rates: dict) -> str:
+    """One line of :func:`rate_rows`' clip accuracies: "native (15 fps) 0.950, 10 fps 0.900;
+    30 fps skipped (above the data's 15 fps)"."""
+    parts = [(f"native ({k} fps)" if row.get("native") else f"{k} fps")
+             + f" {row['clip_accuracy']:.3f}"
+             for k, row in rates["accuracy_by_input_fps"].items()]
+    text = ", ".join(parts)
+    if rates.get("skipped_input_fps"):
+        text += ("; " + ", ".join(f"{f:g}" for f in rates["skipped_input_fps"])
+                 + f" fps skipped (above the data's {rates['native_fps']:g} fps)")
+    return text

@@ -11,7 +11,7 @@ import numpy as np
 
 from har_ros.training.config import TrainConfig
 from har_ros.training.data import short_clips
-from har_ros.training.evaluation import evaluate_sequences, evaluation_report
+from har_ros.training.evaluation import evaluate_sequences, evaluation_report, rate_rows
 from har_ros.training.init_from import load_init
 from har_ros.training.loop import train_model
 from har_ros.training.splits import split_dataset, validation_split
@@ -54,25 +54,21 @@ def train_and_evaluate(cfg_dict: dict, out_dir: str | Path | None, progress: boo
               for name, idx in (("train", fit_idx), ("val", val_idx), ("test", test_idx))}
     pred = evaluate_sequences(clf, test, max_gap_s=cfg.max_gap_s)
     report = evaluation_report(pred, ds.classes)
-    by_fps = {}
-    for fps in eval_fps:
-        r = evaluation_report(evaluate_sequences(clf, test, input_fps=fps,
-                                                 max_gap_s=cfg.max_gap_s), ds.classes)
-        by_fps[f"{fps:g}"] = {"clip_accuracy": r["clip"]["accuracy"],
-                              "window_accuracy": r["window"]["accuracy"]}
+    rates = rate_rows(clf, test, ds.classes, eval_fps, report, cfg.max_gap_s)
     metrics = {
         "dataset": ds.name, "split": cfg.split, "seed": cfg.seed, "baseline": cfg.baseline,
         "clip_accuracy": report["clip"]["accuracy"], "clip_macro_f1": report["clip"]["macro_f1"],
         "window_accuracy": report["window"]["accuracy"],
         "window_macro_f1": report["window"]["macro_f1"],
-        "accuracy_by_input_fps": by_fps, "train_minutes": round(train_minutes, 3),
+        **rates, "train_minutes": round(train_minutes, 3),
         "selected_epoch": ckpt.training_data.get("selected_epoch"),
         "short_clips_padded": padded,
         "init": ckpt.training_data.get("init"),
         "test": report, "history": history,
     }
     ckpt.metrics = {k: metrics[k] for k in ("clip_accuracy", "clip_macro_f1", "window_accuracy",
-                                            "window_macro_f1", "accuracy_by_input_fps")}
+                                            "window_macro_f1", "accuracy_by_input_fps",
+                                            "native_fps")}
     ckpt.metrics["test_split"] = cfg.split
     if out_dir is not None:
         out = Path(out_dir)
