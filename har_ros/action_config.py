@@ -189,11 +189,10 @@ class ActionNodeConfig:
         Ranges (s = seconds): expected_window_frames 0..10000 (the checkpoint bound),
         expected_rate_hz [0, 1000], max_gap_s [0, 60], gap_reset_s (0, 3600] and above
         max_gap_s, forget_after_s (0, 86400], min_window_fill (0, 1], stale_after_s (0, 3600],
-        stale_after_frames [0, 1000],
         fusion_tolerance_s [0, 60], heartbeat_hz (0, 100], deadline_periods (1, 100],
         liveliness_lease_s [0.05, 3600], torch_threads 1..256,
-        diagnostics_period_s [0.05, 3600]; confidence_threshold, smoothing and hysteresis as
-        in :class:`har_ros.decisions.DecisionConfig`.
+        diagnostics_period_s [0.05, 3600]; confidence_threshold, smoothing, hysteresis and
+        stale_after_frames as in :class:`har_ros.decisions.DecisionConfig`.
         """
         if not self.cameras or len(set(self.cameras)) != len(self.cameras):
             raise ConfigError(f"parameter 'cameras' = {self.cameras}: give distinct names")
@@ -211,8 +210,6 @@ class ActionNodeConfig:
             "forget_after_s": (0, 86400, True, False, "a track unseen this long is forgotten"),
             "min_window_fill": (0, 1, True, False, "1 = wait for a whole window"),
             "stale_after_s": (0, 3600, True, False, "older input makes the decision STALE"),
-            "stale_after_frames": (0, 1000, False, False,
-                                   "missing frame intervals that make it STALE; 0 = off"),
             "fusion_tolerance_s": (0, 60, False, False, "0 = fuse only equal window ends"),
             "heartbeat_hz": (0, 100, True, False, "rate of the 'action' topic"),
             "deadline_periods": (1, 100, True, False,
