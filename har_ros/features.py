@@ -10,6 +10,12 @@ T frames at the model rate. Output: (B, T, F) float32. Per frame, in this order:
   joint-extent height, then 1; with ``scale_shoulders`` the larger of torso and 1.4 x shoulder
   width). Missing joints are 0 and never enter origin or scale.
   Raw (``normalise=False``, the predecessor project): pixels as given.
+Smoothing (``smooth_passes`` k, default 0): before anything else, each joint's pixel track is
+filtered k times with the kernel [1/4, 1/2, 1/4] over frames t-1, t, t+1 where the joint is
+present in all three; the window's first and last frames stay as detected (so nothing waits for
+a future frame). The pose estimator's frame-to-frame jitter on small people is mostly at the
+highest frequencies the model rate carries, where a person's own motion has little energy.
+
 * ``masks`` (18, optional): 1 where the joint is present, 0 where missing.
 * ``velocities`` (36, optional): coords(t) - coords(t-1) per model frame where the joint is
   present in both frames, else 0 (0 at t = 0).
@@ -33,6 +39,9 @@ from har_ros.errors import ConfigError
 from har_ros.jit import njit
 from har_ros.skeleton import L_HIP, L_SHOULDER, NECK, NUM_JOINTS, R_HIP, R_SHOULDER
 
+#: Most passes of the temporal filter a config may ask for.
+MAX_SMOOTH = 8
+
 
 @dataclass(frozen=True)
 class FeatureConfig:
@@ -51,6 +60,9 @@ class FeatureConfig:
     #: alone). A camera looking down shortens the torso in the image and one from the side
     #: the shoulders; the larger of the two stays near the body's size from any viewpoint.
     scale_shoulders: bool = False
+    #: Passes of the [1/4, 1/2, 1/4] temporal filter over each joint's pixel track (0 = off;
+    #: see the module doc): damps detector jitter that velocities would otherwise amplify.
+    smooth_passes: int = 0
 
     @property
     def num_features(self) -> int:
@@ -74,7 +86,11 @@ class FeatureConfig:
         if unknown:
             raise ConfigError(f"unknown feature option(s): {', '.join(sorted(unknown))}")
         for k, v in data.items():
-            if not isinstance(v, bool):
+            if k == "smooth_passes":
+                if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_SMOOTH:
+                    raise ConfigError(f"feature option smooth_passes must be an integer in "
+                                      f"[0, {MAX_SMOOTH}], got {v!r}")
+            elif not isinstance(v, bool):
                 raise ConfigError(f"feature option {k} must be true/false, got {v!r}")
         return cls(**data)
 
@@ -120,10 +136,10 @@ def window_features(windows: np.ndarray, config: FeatureConfig | None = None,
     return out
 
 
-def kernel_flags(cfg: FeatureConfig) -> tuple[bool, bool, bool, bool, bool, bool]:
+def kernel_flags(cfg: FeatureConfig) -> tuple[bool, bool, bool, bool, bool, bool, int]:
     """The channel switches ``_features`` takes, in its argument order."""
     return (cfg.normalise, cfg.masks, cfg.velocities, cfg.root_motion and cfg.normalise,
-            cfg.root_motion_horizontal, cfg.scale_shoulders)
+            cfg.root_motion_horizontal, cfg.scale_shoulders, int(cfg.smooth_passes))
 
 
 _JIT = {"nogil": True, "error_model": "numpy"}
@@ -228,8 +244,24 @@ def _body_frame(x, y, p, ox, oy, stats, counts, scale_shoulders) -> float:
 
 
 @njit(**_JIT)
+def _smooth(x, y, p, passes, sx, sy) -> None:
+    """``passes`` times, ``x``, ``y`` (T, 18) at t <- [1/4, 1/2, 1/4] over t-1..t+1 where ``p``
+    has the joint in all three frames; first and last frames unchanged. ``sx``, ``sy`` scratch."""
+    t_len, n_j = x.shape
+    q, h = np.float32(0.25), np.float32(0.5)
+    for _ in range(passes):
+        sx[:] = x
+        sy[:] = y
+        for t in range(1, t_len - 1):
+            for j in range(n_j):
+                if p[t - 1, j] and p[t, j] and p[t + 1, j]:
+                    x[t, j] = q * sx[t - 1, j] + h * sx[t, j] + q * sx[t + 1, j]
+                    y[t, j] = q * sy[t - 1, j] + h * sy[t, j] + q * sy[t + 1, j]
+
+
+@njit(**_JIT)
 def _features(w, joints, normalise, masks, velocities, root_motion, root_horizontal,
-              scale_shoulders, out) -> None:
+              scale_shoulders, smooth_passes, out) -> None:
     """Fill ``out`` (B, T, F), zeroed, from pixel windows ``w`` (B, T, 18, 3) float32, using
     the ``joints`` (18,) that are True."""
     n_win, t_len, n_j = w.shape[0], w.shape[1], w.shape[2]
@@ -240,6 +272,8 @@ def _features(w, joints, normalise, masks, velocities, root_motion, root_horizon
     oy = np.zeros(t_len, np.float32)
     stats = np.empty((8, t_len), np.float32)
     counts = np.zeros(8, np.int64)
+    sx = np.empty((t_len, n_j), np.float32)
+    sy = np.empty((t_len, n_j), np.float32)
     for b in range(n_win):
         for t in range(t_len):
             for j in range(n_j):
@@ -248,6 +282,8 @@ def _features(w, joints, normalise, masks, velocities, root_motion, root_horizon
                 p[t, j] = ok
                 x[t, j] = xv if ok else np.float32(0.0)
                 y[t, j] = yv if ok else np.float32(0.0)
+        if smooth_passes > 0:
+            _smooth(x, y, p, smooth_passes, sx, sy)
         scale = np.float32(1.0)
         if normalise:
             scale = _body_frame(x, y, p, ox, oy, stats, counts, scale_shoulders)

@@ -107,13 +107,13 @@ class LSTMKernel:
 
 @njit(**_JIT)
 def _classify(w, joints, normalise, masks, velocities, root_motion, root_horizontal,
-              scale_shoulders, n_features,
+              scale_shoulders, smooth_passes, n_features,
               cols, in_w_t, in_b, w_in_ts, w_hh_ts, biases, pool_last, head_w_t, head_b,
               out) -> None:
     """Features, network and softmax for pixel windows ``w``: probabilities into ``out``."""
     feats = np.zeros((w.shape[0], w.shape[1], n_features), np.float32)
     _features(w, joints, normalise, masks, velocities, root_motion, root_horizontal,
-              scale_shoulders, feats)
+              scale_shoulders, smooth_passes, feats)
     _forward(feats, cols, in_w_t, in_b, w_in_ts, w_hh_ts, biases, pool_last, head_w_t, head_b,
              out)
     for b in range(out.shape[0]):

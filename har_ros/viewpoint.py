@@ -20,7 +20,9 @@ detector would not see them.
 :func:`add_travel` makes a body walk or jog along its facing direction (UTD-MHAD's people do
 locomotion on the spot), so models see people crossing a view; with ``gait`` its feet also
 stay planted while they touch the ground and swing forward when lifted (:func:`add_gait`), as
-a real walker's legs move relative to the hips.
+a real walker's legs move relative to the hips. :func:`damp_arm_swing` scales how far the
+arms swing about their mean pose: people crossing a cell carry parts or keep their hands
+still, where UTD-MHAD's people swing their arms widely while stepping on the spot.
 """
 
 from __future__ import annotations
@@ -33,14 +35,18 @@ from har_ros.data.common import SkeletonSequence
 from har_ros.errors import ConfigError, DataError
 from har_ros.skeleton import (
     L_ANKLE,
+    L_ELBOW,
     L_HIP,
     L_KNEE,
     L_SHOULDER,
+    L_WRIST,
     NUM_JOINTS,
     R_ANKLE,
+    R_ELBOW,
     R_HIP,
     R_KNEE,
     R_SHOULDER,
+    R_WRIST,
 )
 
 _UP = np.array([0.0, 1.0, 0.0])
@@ -96,6 +102,9 @@ class CameraRanges:
     travel_prob: float = 0.8          # probability a locomotion clip travels (else on the spot)
     #: travelling feet stay planted on the ground and swing forward when lifted (add_gait)
     travel_gait: bool = False
+    #: travelling clips' arm swing about its mean, as a factor drawn from [min, max]
+    #: (damp_arm_swing); None keeps the arms as recorded
+    travel_arm_swing: tuple[float, float] | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> CameraRanges:
@@ -109,6 +118,8 @@ class CameraRanges:
                 d[key] = tuple(float(v) for v in d[key])
         if d.get("travel") is not None:
             d["travel"] = {str(k): [float(v) for v in r] for k, r in d["travel"].items()}
+        if d.get("travel_arm_swing") is not None:
+            d["travel_arm_swing"] = tuple(float(v) for v in d["travel_arm_swing"])
         return cls(**d).validate()
 
     def to_dict(self) -> dict:
@@ -116,6 +127,8 @@ class CameraRanges:
         d = asdict(self)
         for key in ("azimuth_deg", "elevation_deg", "distance_m", "focal_px"):
             d[key] = list(d[key])
+        if d["travel_arm_swing"] is not None:
+            d["travel_arm_swing"] = list(d["travel_arm_swing"])
         return d
 
     def validate(self) -> CameraRanges:
@@ -140,6 +153,11 @@ class CameraRanges:
             if len(r) != 2 or not 0 <= r[0] <= r[1] <= 10:
                 raise ConfigError(f"virtual_cameras.travel.{name} = {r}: give [min, max] m/s "
                                   "within [0, 10]")
+        if self.travel_arm_swing is not None:
+            lo_hi = self.travel_arm_swing
+            if len(lo_hi) != 2 or not 0 <= lo_hi[0] <= lo_hi[1] <= 2:
+                raise ConfigError(f"virtual_cameras.travel_arm_swing = {list(lo_hi)}: give "
+                                  "[min, max] factors within [0, 2] (1 = as recorded)")
         return self
 
     def sample(self, rng: np.random.Generator) -> tuple[VirtualCamera, np.ndarray]:
@@ -247,6 +265,23 @@ def add_gait(points: np.ndarray, stamps_s: np.ndarray, speed_mps: float,
     return p
 
 
+def damp_arm_swing(points: np.ndarray, factor: float) -> np.ndarray:
+    """(T, 18, 3) -> the arms' swing scaled by ``factor``: each elbow and wrist keeps its mean
+    offset from its shoulder over the clip, and its deviation from that mean is multiplied by
+    ``factor`` (0 = arms held still at their mean pose, 1 = unchanged). Returns a copy."""
+    p = np.array(points, float)
+    for shoulder, elbow, wrist in ((R_SHOULDER, R_ELBOW, R_WRIST),
+                                   (L_SHOULDER, L_ELBOW, L_WRIST)):
+        for joint in (elbow, wrist):
+            off = p[:, joint] - p[:, shoulder]
+            ok = np.isfinite(off).all(axis=1)
+            if not ok.any():
+                continue
+            mean = off[ok].mean(axis=0)
+            p[:, joint] = p[:, shoulder] + mean + factor * (off - mean)
+    return p
+
+
 def project(points: np.ndarray, camera: VirtualCamera, centre: np.ndarray,
             margin: float = 0.1) -> np.ndarray:
     """(T, 18, 3) body-frame metres (NaN = missing) -> (T, 18, 3) float32 pixels + confidence
@@ -272,14 +307,16 @@ def project(points: np.ndarray, camera: VirtualCamera, centre: np.ndarray,
 
 def render(points: np.ndarray, stamps_s: np.ndarray, camera: VirtualCamera,
            aim_offset: np.ndarray | None = None, speed_mps: float = 0.0,
-           gait: bool = False) -> np.ndarray:
+           gait: bool = False, arm_swing: float = 1.0) -> np.ndarray:
     """A clip's 3D joints seen by ``camera`` around its body centre (+ ``aim_offset``), the
     body travelling at ``speed_mps`` along its facing direction (0 = on the spot), stepping
-    with planted feet when ``gait``.
+    with planted feet when ``gait``, its arms swinging ``arm_swing`` times as far as recorded.
 
     With travel, the camera stands back far enough that the walked path stays in front of it
     (distance at least half the path plus 1.5 m)."""
     p = np.asarray(points, float)
+    if arm_swing != 1.0:
+        p = damp_arm_swing(p, arm_swing)
     if speed_mps > 0:
         p = add_travel(p, stamps_s, speed_mps, gait)
         half_path = 0.5 * speed_mps * float(stamps_s[-1] - stamps_s[0])
@@ -293,12 +330,12 @@ def render(points: np.ndarray, stamps_s: np.ndarray, camera: VirtualCamera,
 
 def render_sequence(seq: SkeletonSequence, camera: VirtualCamera,
                     aim_offset: np.ndarray | None = None, speed_mps: float = 0.0,
-                    gait: bool = False) -> SkeletonSequence:
+                    gait: bool = False, arm_swing: float = 1.0) -> SkeletonSequence:
     """A 3D sequence (``points3d`` set) as seen by ``camera``: same stamps, label, subject and
     clip id; ``camera`` names the placement."""
     if seq.points3d is None:
         raise DataError(f"{seq.clip_id}: no 3D joints to render (points3d is None)")
-    sk = render(seq.points3d, seq.stamps_s, camera, aim_offset, speed_mps, gait)
+    sk = render(seq.points3d, seq.stamps_s, camera, aim_offset, speed_mps, gait, arm_swing)
     name = f"virtual_az{camera.azimuth_deg:g}_el{camera.elevation_deg:g}"
     return SkeletonSequence(sk, seq.stamps_s, seq.label, seq.subject, name, seq.clip_id)
 
@@ -307,8 +344,8 @@ def render_random_views(seqs: list[SkeletonSequence], ranges: CameraRanges,
                         classes: list[str], rng: np.random.Generator
                         ) -> list[SkeletonSequence]:
     """Every 3D sequence through its own random camera from ``ranges`` (clips of a
-    ``ranges.travel`` class travel with probability ``travel_prob``); sequences without 3D
-    joints are returned unchanged."""
+    ``ranges.travel`` class travel with probability ``travel_prob``, their arms swinging by a
+    factor from ``travel_arm_swing``); sequences without 3D joints are returned unchanged."""
     travel = ranges.travel or {}
     out = []
     for seq in seqs:
@@ -316,9 +353,11 @@ def render_random_views(seqs: list[SkeletonSequence], ranges: CameraRanges,
             out.append(seq)
             continue
         cam, aim = ranges.sample(rng)
-        speed = 0.0
+        speed, arms = 0.0, 1.0
         name = classes[seq.label] if isinstance(seq.label, int) else ""
         if name in travel and rng.random() < ranges.travel_prob:
             speed = float(rng.uniform(*travel[name]))
-        out.append(render_sequence(seq, cam, aim, speed, ranges.travel_gait))
+            if ranges.travel_arm_swing is not None:
+                arms = float(rng.uniform(*ranges.travel_arm_swing))
+        out.append(render_sequence(seq, cam, aim, speed, ranges.travel_gait, arms))
     return out

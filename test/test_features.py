@@ -294,3 +294,58 @@ def test_unused_joints_count_as_missing():
     for cfg in ALL_CONFIGS[::3]:
         np.testing.assert_array_equal(window_features(w, cfg, joints),
                                       window_features(keep_joints(w, joints), cfg))
+
+
+def _numpy_smooth(w: np.ndarray, passes: int) -> np.ndarray:
+    """Reference for ``smooth_passes``: the [1/4, 1/2, 1/4] filter over present triples."""
+    out = np.array(w, np.float32)
+    present = (w[..., 2] > 0) & np.isfinite(w[..., :2]).all(-1)
+    ok = present[:, :-2] & present[:, 1:-1] & present[:, 2:]
+    for _ in range(passes):
+        src = out.copy()
+        mid = 0.25 * src[:, :-2, :, :2] + 0.5 * src[:, 1:-1, :, :2] + 0.25 * src[:, 2:, :, :2]
+        out[:, 1:-1, :, :2] = np.where(ok[..., None], mid, src[:, 1:-1, :, :2])
+    return out
+
+
+def test_smoothing_is_the_documented_filter_on_every_channel_option():
+    """smooth_passes k = the reference filter applied k times, then the unsmoothed features;
+    first and last frames stay as detected; a joint missing next door is not smoothed."""
+    from feature_reference import reference_window_features
+
+    w = _adversarial_windows()
+    for passes in (1, 2):
+        for cfg in ALL_CONFIGS:
+            smoothed = FeatureConfig(**{**cfg.to_dict(), "smooth_passes": passes})
+            np.testing.assert_allclose(window_features(w, smoothed),
+                                       reference_window_features(_numpy_smooth(w, passes), cfg),
+                                       rtol=1e-5, atol=1e-5, err_msg=str(smoothed))
+
+
+def test_smoothing_damps_jitter_and_keeps_steady_motion():
+    """Frame-to-frame jitter loses most of its velocity energy; a joint moving at constant
+    speed keeps its velocity (the filter is linear-phase)."""
+    rng = np.random.default_rng(0)
+    w = np.zeros((1, 30, NUM_JOINTS, 3), np.float32)
+    w[..., 2] = 1.0
+    w[..., 1] = 200.0 + 10.0 * np.arange(NUM_JOINTS)[None, None]  # a body 170 px tall
+    w[0, :, NECK, 1] = 100.0
+    w[0, :, R_HIP, 1] = w[0, :, L_HIP, 1] = 150.0
+    w[..., 0] = 300.0 + 2.0 * np.arange(30)[None, :, None]  # everyone drifts right
+    jittered = w.copy()
+    jittered[..., :2] += rng.normal(0.0, 2.0, jittered[..., :2].shape).astype(np.float32)
+    plain, smooth = FeatureConfig(), FeatureConfig(smooth_passes=2)
+    vel = slice(2 * NUM_JOINTS + NUM_JOINTS, 4 * NUM_JOINTS + NUM_JOINTS)
+    inner = slice(3, 27)
+
+    def noise(cfg: FeatureConfig) -> np.ndarray:
+        return (window_features(jittered, cfg)[0, inner, vel]
+                - window_features(w, cfg)[0, inner, vel])
+
+    noise_plain, noise_smooth = noise(plain), noise(smooth)
+    assert np.std(noise_smooth) < 0.5 * np.std(noise_plain)
+    np.testing.assert_allclose(window_features(w, smooth), window_features(w, plain), atol=1e-5)
+    with pytest.raises(ConfigError, match="smooth_passes"):
+        FeatureConfig.from_dict({"smooth_passes": 99})
+    with pytest.raises(ConfigError, match="smooth_passes"):
+        FeatureConfig.from_dict({"smooth_passes": True})

@@ -190,3 +190,53 @@ def test_points3d_must_match_the_skeletons():
     st = uniform_stamps(5, 30)
     with pytest.raises(DataError, match="points3d"):
         SkeletonSequence(np.zeros((5, NUM_JOINTS, 3)), st, 0, points3d=np.zeros((4, 18, 3)))
+
+
+def test_arm_swing_scales_the_arms_motion_about_their_mean_pose():
+    """An arm swinging back and forth keeps its mean pose; its swing scales with the factor,
+    and the rest of the body is untouched."""
+    from har_ros.skeleton import L_WRIST, R_ELBOW, R_WRIST
+    from har_ros.viewpoint import damp_arm_swing
+
+    p = standing_body(40)
+    swing = 0.3 * np.sin(np.linspace(0, 4 * np.pi, 40))
+    p[:, R_ELBOW] = p[:, R_SHOULDER] + np.array([0.0, -0.3, 0.0])
+    p[:, R_WRIST] = p[:, R_SHOULDER] + np.stack([np.zeros(40), -0.6 + 0 * swing, swing], 1)
+    half = damp_arm_swing(p, 0.5)
+    off, off_half = p[:, R_WRIST] - p[:, R_SHOULDER], half[:, R_WRIST] - half[:, R_SHOULDER]
+    np.testing.assert_allclose(off_half.mean(0), off.mean(0), atol=1e-9)
+    np.testing.assert_allclose(off_half - off_half.mean(0), 0.5 * (off - off.mean(0)),
+                               atol=1e-9)
+    assert np.ptp(half[:, R_WRIST, 2]) == pytest.approx(0.5 * np.ptp(p[:, R_WRIST, 2]))
+    still = damp_arm_swing(p, 0.0)
+    assert np.ptp(still[:, R_WRIST, 2]) < 1e-9
+    others = [j for j in range(NUM_JOINTS) if j not in (R_ELBOW, R_WRIST)]
+    np.testing.assert_array_equal(still[:, others], p[:, others])
+    assert np.isnan(still[:, L_WRIST]).all()  # a missing arm stays missing
+
+
+def test_arm_swing_applies_to_travelling_clips_only_and_validates():
+    from har_ros.skeleton import R_ELBOW, R_WRIST
+
+    p = standing_body(30)
+    p[:, R_ELBOW] = p[:, R_SHOULDER] + np.array([0.0, -0.3, 0.0])
+    p[:, R_WRIST] = p[:, R_SHOULDER] + np.stack(
+        [np.zeros(30), np.full(30, -0.6), 0.3 * np.sin(np.linspace(0, 4 * np.pi, 30))], 1)
+    seq = SkeletonSequence(np.zeros((30, NUM_JOINTS, 3), np.float32), uniform_stamps(30, 15),
+                           0, "s1", "virtual", "clip", points3d=p)
+    still = CameraRanges(travel={"walk": [1.0, 1.0]}, travel_prob=1.0, aim_jitter_m=0.0,
+                         travel_arm_swing=(0.0, 0.0))
+    moving = CameraRanges(travel={"walk": [1.0, 1.0]}, travel_prob=1.0, aim_jitter_m=0.0)
+
+    def wrist_rel_neck_ptp(ranges: CameraRanges, label: str) -> float:
+        [out] = render_random_views([seq], ranges, [label], np.random.default_rng(3))
+        rel = out.skeletons[:, R_WRIST, :2] - out.skeletons[:, NECK, :2]
+        return float(np.ptp(rel, axis=0).max())
+
+    # (perspective still moves a still arm a little as the body walks past the camera)
+    assert wrist_rel_neck_ptp(still, "walk") < 0.5 * wrist_rel_neck_ptp(moving, "walk")
+    # a class that does not travel keeps its arms as recorded
+    assert wrist_rel_neck_ptp(still, "wave") == pytest.approx(wrist_rel_neck_ptp(moving, "wave"))
+    assert CameraRanges.from_dict(still.to_dict()) == still
+    with pytest.raises(ConfigError, match="travel_arm_swing"):
+        CameraRanges.from_dict({"travel_arm_swing": [0.5, 3.0]})
