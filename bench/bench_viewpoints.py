@@ -63,15 +63,24 @@ def test_views(data_root: Path, detector_errors: str = "", seed: int = 0) -> dic
     return views
 
 
-def evaluate_model(path: str, views: dict[str, list]) -> dict[str, dict]:
+def evaluate_model(path: str, views: dict[str, list], merge: dict[str, str] | None = None
+                   ) -> dict[str, dict]:
+    """Clip accuracy of the model at ``path`` on every view. Truth and prediction are compared
+    by class name, after ``merge`` (name -> name, applied to both sides): a model trained with
+    merged classes and one trained without are scored on the same terms."""
     from har_ros.classifier import ActionClassifier
+    from har_ros.data.utd import UTD_CLASSES
     from har_ros.training import evaluate_sequences
 
     clf = ActionClassifier.load(path)
+    merge = merge or {}
+    names = lambda classes, idx: np.array([merge.get(c, c) for c in classes])[idx]  # noqa: E731
     out = {}
     for name, seqs in views.items():
         pred = evaluate_sequences(clf, seqs)
-        out[name] = {"clip_accuracy": float((pred["clip_true"] == pred["clip_pred"]).mean()),
+        right = (names(UTD_CLASSES, pred["clip_true"])
+                 == names(clf.checkpoint.classes, pred["clip_pred"]))
+        out[name] = {"clip_accuracy": float(right.mean()),
                      "clips": int(len(pred["clip_true"])), "windows": int(pred["windows"])}
     return out
 
@@ -119,8 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--detector-errors", default="",
                         help="also apply this measured pose-detector error model to the test "
                         "skeletons (e.g. openpose_mobilenet): skeletons as served")
+    parser.add_argument("--merge", action="append", default=[], metavar="CLASS=INTO",
+                        help="score CLASS as INTO on both sides (truth and prediction), e.g. "
+                        "jog=walk for models trained with merge_classes {jog: walk}; repeat")
     parser.add_argument("--out", default="", help="JSON file for the results")
     args = parser.parse_args(argv)
+    merge = dict(m.split("=", 1) for m in args.merge)
     t0 = time.monotonic()
     views = test_views(Path(args.data_root), args.detector_errors)
     print(f"rendered {len(views)} views of {len(views['orthographic'])} test clips",
@@ -129,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.model:
         name, _, path = spec.partition("=")
         print(f"evaluating {name} ({path}) ...", file=sys.stderr)
-        per_model[name] = evaluate_model(path, views)
+        per_model[name] = evaluate_model(path, views, merge)
     summ = summary(per_model)
     table = markdown(summ)
     print(table)
@@ -137,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.out).write_text(json.dumps({
             "command": "python -m bench.bench_viewpoints " + " ".join(
                 f"--model {m}" for m in args.model) + (
-                f" --detector-errors {args.detector_errors}" if args.detector_errors else ""),
+                f" --detector-errors {args.detector_errors}" if args.detector_errors else "")
+            + "".join(f" --merge {m}" for m in args.merge),
+            "merge": merge or None,
             "placements": {"azimuth_elevation_deg": [list(p) for p in PLACEMENTS],
                            "distance_m": DISTANCE_M, "focal_px": FOCAL_PX,
                            "image": [640, 480], "test_subjects": list(TEST_SUBJECTS)},

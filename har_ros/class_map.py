@@ -164,6 +164,25 @@ def map_dataset(ds: SkeletonDataset, cmap: ClassMap, model_classes: Sequence[str
     return SkeletonDataset(ds.name, list(model_classes), ds.fps, seqs)
 
 
+def merge_classes(ds: SkeletonDataset, entries: dict[str, str | None]) -> SkeletonDataset:
+    """``ds`` relabelled through ``entries`` (data label -> class, or None to leave its clips
+    out) for training: the classes are the mapped names in the order of ``ds.classes`` (a
+    merged class takes the place of its first member). Keys must be labels of ``ds``;
+    ``unknown`` is not a trainable target. No entries: ``ds`` unchanged."""
+    if not entries:
+        return ds
+    if UNKNOWN in entries.values():
+        raise DataError("merge_classes: 'unknown' is not a class a model can learn; map the "
+                        "label to a class name, or to null to leave its clips out")
+    classes: list[str] = []
+    for name in ds.classes:
+        target = entries.get(name, name)
+        if target is not None and target not in classes:
+            classes.append(target)
+    cmap = ClassMap(Path("merge_classes"), dict(entries), {})
+    return map_dataset(ds, cmap, classes)
+
+
 def map_labels(labels: Labels, cmap: ClassMap, model_classes: Sequence[str]) -> Labels:
     """``labels`` (a labelled bag's truth) renamed through ``cmap``: intervals mapped to null
     are dropped (unlabelled), ``unknown`` keeps the labels format's meaning. The data's labels

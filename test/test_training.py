@@ -270,3 +270,61 @@ def test_virtual_camera_training_recognises_unseen_people_from_the_side(shared_d
         pred = evaluate_sequences(clf, seqs)
         acc = float((pred["clip_true"] == pred["clip_pred"]).mean())
         assert acc >= 0.5, (cam, acc)
+
+
+def test_merge_classes_relabels_before_the_split():
+    """merge_classes: many-to-one merges keep the first member's place, null drops clips,
+    per-frame labels follow, misspelt labels and 'unknown' are clear errors."""
+    from har_ros.class_map import merge_classes
+    from har_ros.errors import DataError
+
+    seqs = [SkeletonSequence(np.ones((10, 18, 3), np.float32), np.arange(10) / 10.0, k,
+                             subject="a", clip_id=f"c{k}") for k in range(4)]
+    framewise = np.array([0, 0, 1, 1, 2, 2, 3, 3, -1, -1])
+    seqs.append(SkeletonSequence(np.ones((10, 18, 3), np.float32), np.arange(10) / 10.0,
+                                 framewise, subject="b", clip_id="f"))
+    ds = SkeletonDataset("toy", ["walk", "wave", "jog", "sit"], 10.0, seqs)
+    merged = merge_classes(ds, {"jog": "walk", "sit": None})
+    assert merged.classes == ["walk", "wave"]
+    assert [s.label for s in merged.sequences[:3]] == [0, 1, 0]  # the sit clip is left out
+    assert merged.sequences[3].label.tolist() == [0, 0, 1, 1, 0, 0, -1, -1, -1, -1]
+    assert merge_classes(ds, {}) is ds
+    renamed = merge_classes(ds, {"walk": "locomotion", "jog": "locomotion"})
+    assert renamed.classes == ["locomotion", "wave", "sit"]
+    with pytest.raises(DataError, match="'jgo' is not a label"):
+        merge_classes(ds, {"jgo": "walk"})
+    with pytest.raises(DataError, match="unknown"):
+        merge_classes(ds, {"jog": "unknown"})
+    with pytest.raises(ConfigError, match="merge_classes"):
+        TrainConfig.from_dict({"merge_classes": {"jog": 3}})
+
+
+def test_a_model_trained_with_merged_classes_is_evaluated_on_its_own_terms(shared_data,
+                                                                         tmp_path, capsys):
+    """train with merge_classes {jog: walk}: the model has 26 classes and no jog; `evaluate`
+    merges the data the same way from the model's training config."""
+    import argparse
+
+    from har_ros.classifier import ActionClassifier
+    from har_ros.tools import evaluate
+    from har_ros.training import train_and_evaluate
+
+    cfg = {"dataset": "utd", "data_root": str(shared_data / "utd_mhad"),
+           "dataset_options": {"actions": [3, 22, 23], "subjects": [1, 2]},
+           "split": "cross_subject", "train_subjects": ["s1"], "test_subjects": ["s2"],
+           "merge_classes": {"jog": "walk"}, "rate_hz": 10.0, "window_s": 1.0,
+           "model": {"hidden_size": 8}, "epochs": 2, "seed": 0}
+    m = train_and_evaluate(cfg, tmp_path / "run", progress=False, eval_fps=(), plots=False)
+    clf = ActionClassifier.load(tmp_path / "run")
+    assert len(clf.classes) == 26 and "jog" not in clf.classes and "walk" in clf.classes
+    parser = argparse.ArgumentParser()
+    evaluate.add_arguments(parser)
+    args = parser.parse_args(["--model", str(tmp_path / "run"), "--dataset", "utd",
+                              "--data-root", str(shared_data / "utd_mhad"), "--subjects", "s2",
+                              "--fps", "--latency-windows", "8", "--out", str(tmp_path / "e")])
+    assert evaluate.run(args) == 0
+    assert "jog -> walk" in capsys.readouterr().out
+    report = json.loads((tmp_path / "e" / "metrics.json").read_text())
+    # all of s2's clips (training's own evaluation saw 3 actions), scored in 26 classes
+    assert report["clip"]["n"] > m["test"]["clip"]["n"]
+    assert np.array(report["clip"]["confusion_matrix"]).shape == (26, 26)

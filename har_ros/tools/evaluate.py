@@ -72,6 +72,13 @@ def _load(args: argparse.Namespace, training_config: dict | None = None):
     elif args.dataset == "recordings" and args.label_map:
         options["label_map"] = args.label_map
     ds = load_dataset(args.dataset, root, **options)
+    merge = (training_config or {}).get("merge_classes") or {}
+    if merge and not args.class_map:
+        from har_ros.class_map import merge_classes
+
+        print("har-ros evaluate: merging the data's classes as the model was trained: "
+              + ", ".join(f"{k} -> {v}" for k, v in merge.items()))
+        ds = merge_classes(ds, merge)
     if args.subjects:
         ds = ds.subset([i for i, s in enumerate(ds.sequences) if s.subject in set(args.subjects)])
     return ds

@@ -82,6 +82,10 @@ class TrainConfig:
     virtual_cameras: dict = field(default_factory=dict)
     #: Class pairs exchanged when a window is mirrored (e.g. swipe_left <-> swipe_right).
     mirror_swap: dict = field(default_factory=dict)
+    #: Data label -> class the model learns (many-to-one merges classes the cell does not
+    #: need apart; null leaves a label's clips out), applied before the split; names the map
+    #: does not list stay as they are. The model's classes are the mapped names.
+    merge_classes: dict = field(default_factory=dict)
     epochs: int = 80
     batch_size: int = 64
     lr: float = 3e-3
@@ -133,6 +137,11 @@ class TrainConfig:
                               "(a baseline fixes its own network and inputs); drop one of them")
         if not 0.0 <= cfg.encoder_lr_scale <= 1.0:
             raise ConfigError(f"encoder_lr_scale must be in [0, 1], got {cfg.encoder_lr_scale}")
+        for key, target in cfg.merge_classes.items():
+            if not isinstance(key, str) or not (target is None or (isinstance(target, str)
+                                                                  and target)):
+                raise ConfigError(f"merge_classes entry {key!r}: {target!r}: map a data label "
+                                  "to a class name or null")
         if cfg.block_gap_s is not None and cfg.block_gap_s < 0:
             raise ConfigError(f"block_gap_s must be >= 0 seconds, got {cfg.block_gap_s}")
         return cfg

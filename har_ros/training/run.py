@@ -27,6 +27,7 @@ def train_and_evaluate(cfg_dict: dict, out_dir: str | Path | None, progress: boo
     Returns the metrics dict (also written to ``out_dir/metrics.json``).
     """
     from har_ros.checkpoint import save_checkpoint
+    from har_ros.class_map import merge_classes
     from har_ros.classifier import ActionClassifier
     from har_ros.data import load_dataset
 
@@ -34,7 +35,8 @@ def train_and_evaluate(cfg_dict: dict, out_dir: str | Path | None, progress: boo
     if cfg.init_from:  # a bad init model stops the run before the data is read
         load_init(cfg)
     t0 = time.monotonic()
-    ds = load_dataset(cfg.dataset, cfg.data_root, **cfg.dataset_options)
+    ds = merge_classes(load_dataset(cfg.dataset, cfg.data_root, **cfg.dataset_options),
+                       cfg.merge_classes)
     ds, train_idx, test_idx = split_dataset(ds, cfg)
     fit_idx, val_idx = validation_split(ds, train_idx, cfg.val_fraction, cfg.seed)
     summary = ds.summary()
