@@ -34,7 +34,7 @@ _STAT_KEYS = ("feature_mean", "feature_std")
 #: Bounds on every size in ``model.json``, checked before anything is allocated, so a corrupt
 #: or hostile checkpoint fails with a CheckpointError instead of exhausting memory. Each is
 #: far above what a skeleton action model needs (the shipped ones: 30-frame windows, stride
-#: 3, 15 Hz, 128 hidden units, 1 layer, 27 classes).
+#: 3, 15 Hz, 128 hidden units, 1 layer, 26 and 15 classes).
 LIMITS: dict[str, tuple[float, float]] = {
     "window_frames": (1, 10000),
     "stride_frames": (1, 10000),

@@ -46,7 +46,7 @@ DEFAULT_POLICY = {
     "arm_cross": 0.5, "basketball_shoot": 0.25, "draw_x": 0.5, "draw_circle_CW": 0.5,
     "draw_circle_CCW": 0.5, "draw_triangle": 0.5, "bowling": 0.25, "boxing": 0.25,
     "baseball_swing": 0.25, "tennis_swing": 0.25, "arm_curl": 0.5, "tennis_serve": 0.25,
-    "push": 0.5, "knock": 0.5, "catch": 0.5, "pickup_throw": 0.25, "jog": 0.25, "walk": 0.25,
+    "push": 0.5, "knock": 0.5, "catch": 0.5, "pickup_throw": 0.25, "walk": 0.25,
     "sit2stand": 0.25, "stand2sit": 0.25, "lunge": 0.25, "squat": 0.25,
 }
 
