@@ -9,7 +9,9 @@ Policy, applied by :func:`confine_dds_to_loopback` through environment variables
   ``config/fastdds_shm.xml``, recognised by their ``har_ros_loopback`` profile name), the range
   ``LOCALHOST`` (or unset) becomes ``SYSTEM_DEFAULT``: rmw_fastrtps's LOCALHOST mode appends its
   own UDPv4 transport without an allow-list, bound on 0.0.0.0, whatever the profile says, while
-  ``SYSTEM_DEFAULT`` leaves the transports to the profile.
+  ``SYSTEM_DEFAULT`` leaves the transports to the profile. ``RMW_FASTRTPS_USE_QOS_FROM_XML``
+  becomes 1 (unless set), so the profile's endpoint memory policies apply: readers free each
+  sample's payload instead of keeping a pool sized to the largest message ever received.
 - A profile file of the user's own, or the range ``SUBNET`` / ``OFF``, is left as it is.
 
 The variables are set in ``os.environ``, so child processes inherit the same confinement.
@@ -29,6 +31,8 @@ from pathlib import Path
 
 PROFILE_ENV = "FASTDDS_DEFAULT_PROFILES_FILE"
 RANGE_ENV = "ROS_AUTOMATIC_DISCOVERY_RANGE"
+#: Lets the profile set the endpoints' history memory policy and publication mode.
+QOS_FROM_XML_ENV = "RMW_FASTRTPS_USE_QOS_FROM_XML"
 LOCALHOST_PROFILE = "fastdds_localhost.xml"
 #: Marker in the participant profile name of the project's self-confining profiles.
 LOOPBACK_MARKER = 'profile_name="har_ros_loopback'
@@ -106,4 +110,5 @@ def confine_dds_to_loopback(environ: MutableMapping[str, str] | None = None) -> 
         return f"{PROFILE_ENV}={profile_file} (the user's profile, left as it is)"
     if discovery_range in ("", "LOCALHOST"):
         env[RANGE_ENV] = "SYSTEM_DEFAULT"
+    env.setdefault(QOS_FROM_XML_ENV, "1")
     return f"{PROFILE_ENV}={profile_file}, {RANGE_ENV}={env[RANGE_ENV]}: loopback only"
