@@ -1,7 +1,7 @@
 """precision 'int8': the real graph quantised by NNCF on real frames of the demo clip, its
 provenance, its skeletons against f32 on real frames of other clips, and the start-up error
 when the INT8 model is missing or stale. Nothing is mocked: the IR is made once per session
-(a small calibration subset, ~30 s on 2 cores) in a temporary weights folder."""
+(a small calibration subset, ~15 s on 2 cores) in a temporary weights folder."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ One IR per network input size: run it for each camera resolution and net_height 
 pose node with precision 'int8' refuses to start when the IR for 640x480 is missing or was
 made from another graph, and reports a missing IR for another camera size on its frames.
 Nothing is done when the IR is already there from the same graph, clip and settings (--force
-redoes it). Takes about 20 s per size on 2 cores with NNCF installed (requirements.txt).
+redoes it). Takes under a minute per size on 2 busy cores; needs NNCF (requirements.txt).
 """
 
 from __future__ import annotations
