@@ -88,19 +88,3 @@ def equalize_separable(model: object, inputs: list[np.ndarray],
     model.validate_nodes_and_infer_types()
     return len(pairs)
 
-
-def stage_output_convs(model: object) -> list[str]:
-    """Names of the convolutions that produce the heat maps and PAFs of each stage (a
-    Convolution + bias feeding a Concat); kept in f32, they cost little (19 or 38 output
-    channels) and their outputs are what the decoder and the next stage read."""
-    names = set()
-    for node in model.get_ordered_ops():
-        if node.get_type_name() != "Concat":
-            continue
-        for port in node.inputs():
-            add = port.get_source_output().get_node()
-            if add.get_type_name() == "Add":
-                conv = add.input_value(0).get_node()
-                if conv.get_type_name() == "Convolution":
-                    names.add(conv.get_friendly_name())
-    return sorted(names)

@@ -6,8 +6,9 @@ OpenCV's ``vtest.avi``: people walking past a raised camera) and writes the INT8
 provenance next to the graph (file names and checks: :mod:`har_ros.pose.int8_model`).
 
 Before NNCF runs, the separable convolutions are rescaled exactly
-(:mod:`har_ros.pose.equalize`: without it the INT8 network is unusable) and the convolutions
-producing each stage's heat maps and PAFs are kept in f32. Calibration frames are prepared as
+(:mod:`har_ros.pose.equalize`: without it the INT8 network is unusable) and some convolutions
+are kept in f32 (:mod:`har_ros.pose.keep_f32`: each stage's heat map and PAF outputs, and the
+start of the backbone). Calibration frames are prepared as
 the runtime prepares camera frames: each clip frame is resized to the camera image size
 (INTER_AREA), then to the network input size (INTER_LINEAR, as
 :class:`~har_ros.pose.runtimes.OpenVINORuntime` does), as float32 NHWC BGR 0-255.
@@ -34,6 +35,7 @@ from har_ros.pose.int8_model import (
     int8_paths,
     read_provenance,
 )
+from har_ros.pose.keep_f32 import DEFAULT_EARLY_BLOCKS
 
 #: NNCF presets: 'performance' (symmetric activations) or 'mixed' (asymmetric activations).
 PRESETS = ("mixed", "performance")
@@ -45,7 +47,8 @@ DEFAULT_SUBSET = 128
 @dataclass(frozen=True)
 class QuantizeSpec:
     """What to quantise: network input size (pixels), camera image size (pixels), the
-    calibration clip, how many frames of it and the NNCF preset."""
+    calibration clip, how many frames of it, the NNCF preset and how many depthwise-separable
+    blocks at the start of the backbone stay f32 (:mod:`har_ros.pose.keep_f32`)."""
 
     net_height: int
     net_width: int
@@ -54,6 +57,7 @@ class QuantizeSpec:
     subset_size: int = DEFAULT_SUBSET
     preset: str = DEFAULT_PRESET
     fast_bias_correction: bool = True
+    early_f32_blocks: int = DEFAULT_EARLY_BLOCKS
 
 
 def import_nncf() -> object:
@@ -116,6 +120,7 @@ def is_current(spec: QuantizeSpec, weights_file: Path) -> bool:
 
     return (cal["subset_size"] == spec.subset_size and cal["preset"] == spec.preset
             and cal["fast_bias_correction"] == spec.fast_bias_correction
+            and cal.get("early_f32_blocks") == spec.early_f32_blocks
             and record["image_size"] == list(spec.image_size)
             and cal["clip_md5"] == file_md5(spec.video))
 
@@ -137,10 +142,12 @@ def quantize_openpose(weights_file: Path, spec: QuantizeSpec, command: str = "")
     model.reshape({model.inputs[0]: [1, spec.net_height, spec.net_width, 3]})
     preset = {"mixed": nncf.QuantizationPreset.MIXED,
               "performance": nncf.QuantizationPreset.PERFORMANCE}[spec.preset]
-    from har_ros.pose.equalize import DEFAULT_ALPHA, equalize_separable, stage_output_convs
+    from har_ros.pose.equalize import DEFAULT_ALPHA, equalize_separable
+    from har_ros.pose.keep_f32 import early_backbone_convs, stage_output_convs
 
     pairs = equalize_separable(model, inputs, DEFAULT_ALPHA)
-    kept_f32 = stage_output_convs(model)
+    kept_f32 = (early_backbone_convs(model, spec.early_f32_blocks)
+                + stage_output_convs(model))
     quantized = nncf.quantize(model, nncf.Dataset(inputs), preset=preset,
                               subset_size=len(inputs),
                               fast_bias_correction=spec.fast_bias_correction,
@@ -171,6 +178,7 @@ def quantize_openpose(weights_file: Path, spec: QuantizeSpec, command: str = "")
                 "fast_bias_correction": spec.fast_bias_correction,
                 "equalization": f"{pairs} depthwise -> 1x1 pairs rescaled, SmoothQuant-style "
                                 f"alpha {DEFAULT_ALPHA} (har_ros.pose.equalize)",
+                "early_f32_blocks": spec.early_f32_blocks,
                 "kept_f32": kept_f32,
                 "resize": f"clip frame -> {spec.image_size[0]}x{spec.image_size[1]} "
                           f"(INTER_AREA) -> {spec.net_width}x{spec.net_height} (INTER_LINEAR, "
