@@ -1,17 +1,19 @@
-"""openpose_mobilenet INT8 vs f32: cv2.dnn f32, OpenVINO f32 and OpenVINO int8 side by side.
+"""openpose_mobilenet INT8 vs f32: cv2.dnn f32, OpenVINO f32, int8 and bf16 side by side.
 
 Run from the repository root, after ``har-ros quantize-pose --net-height 368 256``:
 ``python -m bench.bench_pose_int8 [--frames 30]``. Frames are taken evenly from each clip
 (../shared/data/video/exercise.avi and seed_street.mp4, and the demo clip vtest.avi, which is
 also the calibration clip: its frames used for calibration are skipped, so its rows are
 in-distribution but not the calibration frames themselves) and resized to 640x480. For each
-net height (368, 256) the three runtimes are built on the CPU, warmed up on 3 frames, then
-timed frame by frame in turn (cv2.dnn, OpenVINO f32, OpenVINO int8, next frame, ...) so all
-see the same machine load. Per runtime: ms per frame (``infer``: resize, network, PAF
+net height (368, 256) the four runtimes are built on the CPU, warmed up on 3 frames, then
+timed frame by frame in turn (cv2.dnn, OpenVINO f32, int8, bf16, next frame, ...) so all see
+the same machine load. Per runtime: ms per frame (``infer``: resize, network, PAF
 grouping) median / p95, the network part, people per frame (all clips and per clip); ratios of
-the medians; agreement of int8 with OpenVINO f32 (:mod:`har_ros.pose.agreement`: matched
-people, people found by one only, share of joints found by both, joint distance in pixels),
-overall and per clip. Writes bench/results/pose_int8.json and prints a markdown table; the
+the medians; agreement of int8 and of bf16 with OpenVINO f32 (:mod:`har_ros.pose.agreement`:
+matched people, people found by one only, share of joints found by both, joint distance in
+pixels), overall and per clip. bf16 (where the CPU has it) is there as a yardstick: its maps
+differ from f32 by far less than INT8's, so how far its people count moves is how sensitive
+the decoder is on these frames. Writes bench/results/pose_int8.json and prints a markdown table; the
 1-minute load average is recorded at start and end (2 cores shared with other jobs).
 """
 
@@ -35,7 +37,10 @@ VIDEOS = ROOT.parent / "shared" / "data" / "video"
 NET_HEIGHTS = (368, 256)
 #: (row name, runtime, precision)
 CONFIGS = (("opencv f32", "opencv", "f32"), ("openvino f32", "openvino", "f32"),
-           ("openvino int8", "openvino", "int8"))
+           ("openvino int8", "openvino", "int8"), ("openvino bf16", "openvino", "bf16"))
+#: Rows compared with OpenVINO f32 (bf16: a rounding much finer than INT8's, run on the same
+#: frames, shows how much the decoder's people count moves under any small change of maps).
+COMPARED = {"openvino int8": "int8", "openvino bf16": "bf16"}
 
 
 def clips(vtest: Path) -> list[Path]:
@@ -111,17 +116,19 @@ def bench_height(net_height: int, frames: list[tuple[str, np.ndarray]]) -> dict:
     med = {n: r["total_ms"]["median"] for n, r in rows.items() if r["available"]}
     if "opencv f32" in med and "openvino f32" in med:
         out["opencv_over_openvino_f32"] = med["opencv f32"] / med["openvino f32"]
-    if "openvino f32" in med and "openvino int8" in med:
-        out["f32_over_int8"] = med["openvino f32"] / med["openvino int8"]
-        out["network_f32_over_int8"] = (rows["openvino f32"]["network_ms"]["median"]
-                                        / rows["openvino int8"]["network_ms"]["median"])
+    for name, tag in COMPARED.items():
+        if "openvino f32" not in med or name not in med:
+            continue
+        out[f"f32_over_{tag}"] = med["openvino f32"] / med[name]
+        out[f"network_f32_over_{tag}"] = (rows["openvino f32"]["network_ms"]["median"]
+                                          / rows[name]["network_ms"]["median"])
         total, per_clip = Agreement(), {c: Agreement() for c in dict.fromkeys(names)}
         for clip, ref, other in zip(names, samples["openvino f32"]["result"],
-                                    samples["openvino int8"]["result"], strict=True):
+                                    samples[name]["result"], strict=True):
             total.add(ref, other)
             per_clip[clip].add(ref, other)
-        out["int8_vs_f32"] = total.summary()
-        out["int8_vs_f32_per_clip"] = {c: a.summary() for c, a in per_clip.items()}
+        out[f"{tag}_vs_f32"] = total.summary()
+        out[f"{tag}_vs_f32_per_clip"] = {c: a.summary() for c, a in per_clip.items()}
     return out
 
 
@@ -136,21 +143,23 @@ def markdown(results: dict) -> str:
                 continue
             ratio = {"openvino f32": f"cv2.dnn / OpenVINO f32 "
                                      f"{res.get('opencv_over_openvino_f32', 0):.2f}x",
-                     "openvino int8": f"f32 / int8 {res.get('f32_over_int8', 0):.2f}x"
-                     }.get(name, "")
+                     **{n: f"f32 / {t} {res.get(f'f32_over_{t}', 0):.2f}x"
+                        for n, t in COMPARED.items()}}.get(name, "")
             t, n = row["total_ms"], row["network_ms"]
             lines.append(f"| {height} | {name} | {t['median']:.1f} / {t['p95']:.1f} | "
                          f"{n['median']:.1f} / {n['p95']:.1f} | {row['mean_people']:.2f} | "
                          f"{ratio} |")
-    lines += ["", "| net height | clip | people/frame f32 / int8 | matched | f32 only | "
-              "int8 only | joints found by both | joint distance px median / p95 |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += ["", "| net height | vs f32 | clip | people/frame f32 / other | matched | "
+              "f32 only | other only | joints found by both | joint distance px median / p95 |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for height, res in results["net_heights"].items():
-        per = {**res.get("int8_vs_f32_per_clip", {}), "all": res.get("int8_vs_f32")}
-        for clip, a in per.items():
-            if a:
+        for tag in COMPARED.values():
+            per = {**res.get(f"{tag}_vs_f32_per_clip", {}), "all": res.get(f"{tag}_vs_f32")}
+            for clip, a in per.items():
+                if not a:
+                    continue
                 lines.append(
-                    f"| {height} | {clip} | {a['people_per_frame_ref']:.2f} / "
+                    f"| {height} | {tag} | {clip} | {a['people_per_frame_ref']:.2f} / "
                     f"{a['people_per_frame_other']:.2f} | {a['matched_people']} | "
                     f"{a['only_in_ref']} | {a['only_in_other']} | "
                     f"{100 * a['joints_found_by_both']:.1f} % | "

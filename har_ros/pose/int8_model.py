@@ -29,7 +29,8 @@ PROVENANCE_KEYS = ("format", "model", "precision", "net_input", "image_size", "s
                    "ir", "calibration", "nncf", "openvino", "created_utc", "command")
 #: Calibration keys every provenance file has.
 CALIBRATION_KEYS = ("clip", "clip_md5", "clip_frames", "frame_indices", "subset_size", "preset",
-                    "fast_bias_correction", "equalization", "kept_f32", "resize")
+                    "fast_bias_correction", "equalization", "early_f32_blocks", "kept_f32",
+                    "resize")
 MODEL_NAME = "openpose_mobilenet_thin"
 
 

@@ -9,13 +9,15 @@ writes, next to the graph:
   openpose_mobilenet_thin_int8_<h>x<w>.xml/.bin   the INT8 OpenVINO IR (never committed)
   openpose_mobilenet_thin_int8_<h>x<w>.json       provenance: source graph sha256, NNCF and
                                                   OpenVINO versions, clip and frame indices,
-                                                  subset size, preset, IR sha256
+                                                  subset size, preset, layers kept f32,
+                                                  IR sha256
 
 One IR per network input size: run it for each camera resolution and net_height in use. The
 pose node with precision 'int8' refuses to start when the IR for 640x480 is missing or was
 made from another graph, and reports a missing IR for another camera size on its frames.
 Nothing is done when the IR is already there from the same graph, clip and settings (--force
-redoes it). Takes under a minute per size on 2 busy cores; needs NNCF (requirements.txt).
+redoes it; an IR made by an older version without its settings is refused by the node until
+redone). Takes 1-2 minutes per size on 2 busy cores; needs NNCF (requirements.txt).
 """
 
 from __future__ import annotations
