@@ -35,6 +35,41 @@ def stats(values: list[float]) -> dict[str, float]:
     return {"median": float(np.median(arr)), "p95": float(np.percentile(arr, 95))}
 
 
+def time_alternating(backends: dict, frames: list[np.ndarray]) -> dict[str, dict[str, list]]:
+    """Per backend name: ms per frame (``total``: ``infer``), its ``net`` and ``decode``
+    parts, ``people`` per frame and the people themselves (``result``), with every backend
+    warmed up on 3 frames and then run frame by frame in turn, so all see the same load."""
+    for backend in backends.values():
+        for frame in frames[:3]:
+            backend.infer([frame])
+    samples = {r: {"total": [], "net": [], "decode": [], "people": [], "result": []}
+               for r in backends}
+    for frame in frames:
+        for name, backend in backends.items():
+            t0 = time.perf_counter()
+            (people,) = backend.infer([frame])
+            s = samples[name]
+            s["total"].append((time.perf_counter() - t0) * 1e3)
+            s["net"].append(backend.last_timing["net_ms"])
+            s["decode"].append(backend.last_timing["decode_ms"])
+            s["people"].append(len(people))
+            s["result"].append(people)
+    return samples
+
+
+def timing_row(backend, s: dict[str, list]) -> dict:
+    """What runs ``backend`` and its statistics from :func:`time_alternating` samples."""
+    return {
+        "available": True,
+        "runs_on": backend.runtime_info(),
+        "frames": len(s["total"]),
+        "total_ms": stats(s["total"]),
+        "network_ms": stats(s["net"]),
+        "decode_ms": stats(s["decode"]),
+        "mean_people": float(np.mean(s["people"])),
+    }
+
+
 def bench_height(net_height: int, frames: list[np.ndarray]) -> dict:
     """Both runtimes at ``net_height``, timed in alternation on ``frames``."""
     from har_ros.errors import HarRosError
@@ -47,32 +82,9 @@ def bench_height(net_height: int, frames: list[np.ndarray]) -> dict:
                                              runtime=runtime, device="cpu", precision="f32")
         except HarRosError as exc:
             rows[runtime] = {"available": False, "reason": str(exc).splitlines()[0]}
-    for backend in backends.values():
-        for frame in frames[:3]:
-            backend.infer([frame])
-    samples = {r: {"total": [], "net": [], "decode": [], "people": [], "result": []}
-               for r in backends}
-    for frame in frames:
-        for runtime, backend in backends.items():
-            t0 = time.perf_counter()
-            (people,) = backend.infer([frame])
-            s = samples[runtime]
-            s["total"].append((time.perf_counter() - t0) * 1e3)
-            s["net"].append(backend.last_timing["net_ms"])
-            s["decode"].append(backend.last_timing["decode_ms"])
-            s["people"].append(len(people))
-            s["result"].append(people)
+    samples = time_alternating(backends, frames)
     for runtime, backend in backends.items():
-        s = samples[runtime]
-        rows[runtime] = {
-            "available": True,
-            "runs_on": backend.runtime_info(),
-            "frames": len(s["total"]),
-            "total_ms": stats(s["total"]),
-            "network_ms": stats(s["net"]),
-            "decode_ms": stats(s["decode"]),
-            "mean_people": float(np.mean(s["people"])),
-        }
+        rows[runtime] = timing_row(backend, samples[runtime])
         backend.close()
     out: dict = {"rows": rows}
     if len(backends) == 2:

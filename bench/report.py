@@ -105,6 +105,7 @@ def pose() -> str:
                   f"average {rt['load_average_start'][0]:.1f} at the start (2 cores).",
                   table(["net height", "runtime", "ms per frame", "network", "people/frame",
                          "cv2.dnn / OpenVINO"], rows)]
+    parts += pose_int8()
     ids = load("id_switches.json")
     if ids:
         parts += [f"`python -m bench.bench_id_switches` (tracker on {ids['video']}, three people "
@@ -126,6 +127,51 @@ def pose() -> str:
                   f"{node['overhead_ms']['p95']:.2f} ms p95, "
                   f"{pct(node['overhead_ratio_median'])} of the backend's time.{_load_note(node)}"]
     return "\n\n".join(parts)
+
+
+def pose_int8() -> list[str]:
+    """The INT8 comparison (bench/results/pose_int8.json), as paragraphs."""
+    d = load("pose_int8.json")
+    if not d:
+        return []
+    rows, agree = [], []
+    for h, nh in d["net_heights"].items():
+        for name, r in nh["rows"].items():
+            if not r.get("available"):
+                continue
+            ratio = {"openvino f32": f"cv2.dnn / OpenVINO f32 "
+                                     f"{nh.get('opencv_over_openvino_f32', 0):.2f}x",
+                     "openvino int8": f"f32 / int8 {nh.get('f32_over_int8', 0):.2f}x",
+                     "openvino bf16": f"f32 / bf16 {nh.get('f32_over_bf16', 0):.2f}x"}
+            rows.append([h, f"{name} ({r['runs_on']['runtime']})", ms(r["total_ms"]),
+                         ms(r["network_ms"]), f"{r['mean_people']:.2f}", ratio.get(name, "")])
+        for tag in ("int8", "bf16"):
+            per = {**nh.get(f"{tag}_vs_f32_per_clip", {}), "all clips": nh.get(f"{tag}_vs_f32")}
+            for clip, a in per.items():
+                if not a:
+                    continue
+                agree.append([h, tag, clip, f"{a['people_per_frame_ref']:.2f} / "
+                              f"{a['people_per_frame_other']:.2f}", a["matched_people"],
+                              a["only_in_ref"], a["only_in_other"],
+                              pct(a["joints_found_by_both"]),
+                              f"{a['joint_distance_px_median']:.1f} / "
+                              f"{a['joint_distance_px_p95']:.1f}"])
+    return [
+        f"`python -m bench.bench_pose_int8` (after `har-ros quantize-pose --net-height 368 "
+        f"256`): cv2.dnn f32, OpenVINO f32, int8 and bf16 in turn on the same "
+        f"{d['frames']} frames ({d['frames_per_clip']} each of {', '.join(d['clips'])}, "
+        f"640x480; vtest.avi is the calibration clip, its calibration frames skipped). Load "
+        f"average {d['load_average_start'][0]:.1f} at the start (2 cores, shared).",
+        table(["net height", "runtime", "ms per frame", "network", "people/frame", "ratio"],
+              rows),
+        "Agreement of int8 and bf16 with OpenVINO f32 (people matched per frame on joint "
+        "distance; joints found by both among those either found, in matched people). bf16, "
+        "whose maps differ from f32 far less than int8's, shows how much the decoder's people "
+        "count moves under any small change:",
+        table(["net height", "vs f32", "clip", "people/frame f32 / other", "matched",
+               "f32 only", "other only", "joints found by both",
+               "joint distance px (median / p95)"], agree),
+    ]
 
 
 def action_node() -> str:

@@ -16,6 +16,7 @@ from har_ros.errors import HarRosError
 COMMANDS: dict[str, str] = {
     "info": "info",
     "fetch-weights": "fetch_weights",
+    "quantize-pose": "quantize_pose",
     "train": "train",
     "evaluate": "evaluate",
     "pose-node": "pose_node",

@@ -76,7 +76,12 @@ class PoseNodeConfig:
             "openpose_mobilenet inference precision: 'f32', or 'bf16' / 'f16' (OpenVINO only, "
             "and only where the device reports the capability, else the node refuses to "
             "start). Always set explicitly: OpenVINO would pick bf16 by itself on AMX CPUs, "
-            "which changes the heat maps and loses people."
+            "which changes the heat maps and loses people. 'int8' (OpenVINO, devices with "
+            "INT8 support) runs the network quantised by 'har-ros quantize-pose', one model "
+            "per network input size, kept next to the weights: cheaper on CPUs with INT8 "
+            "instructions, at a measured cost in skeletons (docs/benchmarks.md). The node "
+            "refuses to start when the model for 640x480 images at net_height is missing or "
+            "was made from other weights; never falls back to f32."
         ),
     )
     max_batch: int = field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,22 @@ def require_file(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"needs {path}, which is absent here")
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo clip vtest.avi: the copy 'har-ros demo' fetched, else one fetched now from
+    Debian's opencv-doc into a session cache folder (md5-checked, as the demo does); skips
+    with the fetch's reason when neither works (e.g. no apt-get, no package lists)."""
+    from har_ros.demo_assets import demo_video_path, fetch_demo_video
+    from har_ros.errors import DataError
+
+    if demo_video_path().is_file():
+        return demo_video_path()
+    try:
+        return fetch_demo_video(tmp_path_factory.mktemp("demo_clip") / "vtest.avi")
+    except (DataError, OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"demo clip {demo_video_path()} is absent and fetching it failed: {exc}")
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ def _has_gpu() -> bool:
 
 @pytest.mark.parametrize("name, value", [
     ("runtime", "tensorrt"), ("runtime", ""), ("device", "cuda"), ("device", "GPU"),
-    ("precision", "fp32"), ("precision", "int8"),
+    ("precision", "fp32"), ("precision", "int4"),
 ])
 def test_bad_values_are_config_errors_naming_the_parameter(name, value):
     config = dataclasses.replace(PoseNodeConfig(), **{name: value})

@@ -68,7 +68,7 @@ class OpenPoseMobilenetBackend(PoseBackend):
         factor applied to the stride-8 maps before grouping (4: half the network input
         resolution); ``max_batch`` > 1 runs same-sized frames through the network together.
         ``runtime`` (auto, openvino, opencv), ``device`` (auto, cpu, gpu) and ``precision``
-        (f32, f16, bf16): see :mod:`har_ros.pose.runtimes`.
+        (f32, f16, bf16, int8): see :mod:`har_ros.pose.runtimes`.
         """
         if net_height < 64 or net_height % 16:
             raise ConfigError(f"net_height must be a multiple of 16 >= 64, got {net_height}")
@@ -88,7 +88,7 @@ class OpenPoseMobilenetBackend(PoseBackend):
         self.weights_file = weights.locate_weights(weights.OPENPOSE_MOBILENET_THIN, weights_path)
         self._runtime = make_runtime(self.weights_file, OUTPUT_LAYER, runtime, device, precision)
         # The most common camera shape (4:3) is compiled now: a device problem shows at start.
-        self._runtime.prepare(net_input_size(640, 480, self.net_height))
+        self._runtime.prepare(net_input_size(640, 480, self.net_height), (640, 480))
         #: Milliseconds spent in the last :meth:`infer` call: network and grouping.
         self.last_timing: dict[str, float] = {"net_ms": 0.0, "decode_ms": 0.0}
 

@@ -16,10 +16,18 @@ after that (upsampling and PAF grouping, :mod:`har_ros.pose.paf`) is shared by t
 * ``opencv``: ``cv2.dnn`` on the CPU, f32 only (the fallback when OpenVINO is not installed).
 
 Choices: ``runtime`` auto (OpenVINO when importable, else OpenCV), ``device`` auto (an OpenVINO
-GPU when OpenVINO reports one, else the CPU), cpu or gpu; ``precision`` f32, f16 or bf16 (the
-last two only where the device reports the capability). A choice that cannot be honoured here
-fails at construction with an error naming the parameter; nothing falls back silently except
-``auto``, which reports what it picked (:meth:`NetRuntime.info`).
+GPU when OpenVINO reports one, else the CPU), cpu or gpu; ``precision`` f32, f16, bf16 or int8
+(the last three only where the device reports the capability). A choice that cannot be
+honoured here fails at construction with an error naming the parameter; nothing falls back
+silently except ``auto``, which reports what it picked (:meth:`NetRuntime.info`).
+
+``int8`` runs a separate model: the graph quantised by ``har-ros quantize-pose`` (NNCF
+post-training quantisation calibrated on real frames), one OpenVINO IR per network input size,
+found next to the graph and checked against it (:mod:`har_ros.pose.int8_model`). Its
+quantised layers compute in INT8; the few that are not quantised run in f32 (the precision
+hint is f32, so an AMX CPU does not switch them to bf16). A missing or stale IR for the
+network input size fails at construction (the 640x480 size is prepared at start) or, for
+another camera size, on that camera's frames, with an error naming the command to run.
 """
 
 from __future__ import annotations
@@ -35,14 +43,17 @@ from har_ros.errors import BackendUnavailableError, ConfigError
 
 RUNTIMES = ("auto", "openvino", "opencv")
 DEVICES = ("auto", "cpu", "gpu")
-PRECISIONS = ("f32", "f16", "bf16")
+PRECISIONS = ("f32", "f16", "bf16", "int8")
 #: The pinned OpenVINO release (requirements.txt); named in the "not installed" message.
 OPENVINO_REQUIREMENT = "openvino==2026.4.1"
 #: Compiled OpenVINO models kept per backend: one per network input size (one per camera
 #: resolution in use).
 MAX_COMPILED_SHAPES = 4
 #: OpenVINO's name for each precision, as in a device's OPTIMIZATION_CAPABILITIES.
-_CAPABILITY = {"f32": "FP32", "f16": "FP16", "bf16": "BF16"}
+_CAPABILITY = {"f32": "FP32", "f16": "FP16", "bf16": "BF16", "int8": "INT8"}
+#: INFERENCE_PRECISION_HINT per precision: int8's quantised layers run in INT8 whatever the
+#: hint; the hint fixes the precision of the layers left unquantised.
+_HINT = {"f32": "f32", "f16": "f16", "bf16": "bf16", "int8": "f32"}
 
 
 def check_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
@@ -88,9 +99,11 @@ class NetRuntime(abc.ABC):
         """Raw output (N, 57, h, w) float32 for ``images`` (same shape) resized to ``size``
         (width, height) with bilinear interpolation (as ``cv2.dnn.blobFromImages``)."""
 
-    def prepare(self, size: tuple[int, int]) -> None:  # noqa: B027 - optional
-        """Get ready for images resized to ``size`` (width, height) ahead of the first frame
-        (OpenVINO compiles that shape now, so a device problem shows at start)."""
+    def prepare(self, size: tuple[int, int],  # noqa: B027 - optional
+                image_size: tuple[int, int] | None = None) -> None:
+        """Get ready for images (``image_size``: width, height in pixels, for messages)
+        resized to ``size`` (width, height) ahead of the first frame (OpenVINO compiles that
+        shape now, so a device problem or a missing INT8 model shows at start)."""
 
     @abc.abstractmethod
     def info(self) -> dict[str, str]:
@@ -169,18 +182,44 @@ class OpenVINORuntime(NetRuntime):
         self.precision = precision
         #: Threads OpenVINO runs one inference on (its own choice: one per physical core).
         self.threads = 0
-        self._config = {"INFERENCE_PRECISION_HINT": precision, "PERFORMANCE_HINT": "LATENCY"}
-        self._model = self._core.read_model(str(graph))
-        names = [o.get_any_name() for o in self._model.outputs]
-        if not any(n.split(":")[0] == output_layer for n in names):
-            raise BackendUnavailableError(
-                f"{graph} has no output {output_layer!r} (outputs: {', '.join(names)})"
-            )
+        self._config = {"INFERENCE_PRECISION_HINT": _HINT[precision],
+                        "PERFORMANCE_HINT": "LATENCY"}
+        self._graph = graph
+        self._output_layer = output_layer
+        self._graph_sha256 = ""
+        # int8 reads one quantised IR per input size instead (see _read_int8)
+        self._model = None if precision == "int8" else self._read(graph)
         self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
         #: Input sizes compiled so far (height, width), in order, for reports and tests.
         self.compiled_shapes: list[tuple[int, int]] = []
 
-    def _request(self, height: int, width: int) -> object:
+    def _read(self, path: Path) -> object:
+        """The model at ``path``, checked to have the output the decoder reads."""
+        model = self._core.read_model(str(path))
+        names = [o.get_any_name() for o in model.outputs]
+        if not any(n.split(":")[0] == self._output_layer for n in names):
+            raise BackendUnavailableError(
+                f"{path} has no output {self._output_layer!r} (outputs: {', '.join(names)})"
+            )
+        return model
+
+    def _read_int8(self, height: int, width: int,
+                   image_size: tuple[int, int] | None) -> object:
+        """The INT8 IR for a (1, height, width, 3) input, verified against the graph."""
+        from har_ros.pose.int8_model import file_sha256, locate_int8
+
+        if not self._graph_sha256:
+            self._graph_sha256 = file_sha256(self._graph)
+        xml = locate_int8(self._graph, self._graph_sha256, height, width, image_size)
+        model = self._read(xml)
+        shape = model.inputs[0].get_partial_shape()
+        if shape.is_dynamic or list(shape.to_shape()) != [1, height, width, 3]:
+            raise BackendUnavailableError(
+                f"{xml} has input shape {shape}, expected [1,{height},{width},3]")
+        return model
+
+    def _request(self, height: int, width: int,
+                 image_size: tuple[int, int] | None = None) -> object:
         key = (height, width)
         request = self._compiled.get(key)
         if request is not None:
@@ -188,18 +227,21 @@ class OpenVINORuntime(NetRuntime):
             return request
         from openvino.preprocess import PrePostProcessor
 
-        model = self._model.clone()
-        model.reshape({model.inputs[0]: [1, height, width, 3]})
+        if self.precision == "int8":
+            model = self._read_int8(height, width, image_size)
+        else:
+            model = self._model.clone()
+            model.reshape({model.inputs[0]: [1, height, width, 3]})
         ppp = PrePostProcessor(model)
         ppp.input().tensor().set_element_type(self._ov.Type.u8)
         model = ppp.build()
         compiled = self._core.compile_model(model, self.device, self._config)
         hint = compiled.get_property("INFERENCE_PRECISION_HINT")
         got = hint.to_string() if hasattr(hint, "to_string") else str(hint).lower()
-        if got != self.precision:
+        if got != _HINT[self.precision]:
             raise BackendUnavailableError(
                 f"OpenVINO compiled the network for {self.device} in {got}, not the "
-                f"requested {self.precision}"
+                f"requested {_HINT[self.precision]}"
             )
         request = compiled.create_infer_request()
         self.threads = int(compiled.get_property("INFERENCE_NUM_THREADS"))
@@ -209,12 +251,13 @@ class OpenVINORuntime(NetRuntime):
             self._compiled.popitem(last=False)
         return request
 
-    def prepare(self, size: tuple[int, int]) -> None:
-        self._request(size[1], size[0])
+    def prepare(self, size: tuple[int, int],
+                image_size: tuple[int, int] | None = None) -> None:
+        self._request(size[1], size[0], image_size)
 
     def forward(self, images: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
         width, height = size
-        request = self._request(height, width)
+        request = self._request(height, width, (images[0].shape[1], images[0].shape[0]))
         outs = []
         for image in images:
             resized = self._cv2.resize(image, size, interpolation=self._cv2.INTER_LINEAR)
@@ -240,8 +283,9 @@ def make_runtime(graph: Path, output_layer: str, runtime: str = "auto", device: 
     """The runtime that runs ``graph`` for these choices (see the module docstring).
 
     Raises ConfigError naming the parameter for a bad or unsatisfiable choice (unknown value,
-    gpu without a GPU, bf16 without the capability, gpu or f16/bf16 with OpenCV) and
-    BackendUnavailableError when runtime 'openvino' is asked for but not installed.
+    gpu without a GPU, bf16 without the capability, gpu or f16/bf16/int8 with OpenCV) and
+    BackendUnavailableError when runtime 'openvino' is asked for but not installed (and, for
+    int8, when the INT8 model is missing or stale: see :mod:`har_ros.pose.int8_model`).
     """
     check_choice("runtime", runtime, RUNTIMES)
     check_choice("device", device, DEVICES)
