@@ -111,8 +111,15 @@ def test_ros_install_commands_name_what_exists():
                     and any(getattr(t, "id", "") == "ARGUMENTS" for t in n.targets))
     for arg in args:
         assert arg.split(":=")[0] in declared, f"{arg} is not a launch argument of {file}"
+    # names set with := are launch arguments or the nodes' declared parameters
+    from dataclasses import fields
+
+    from har_ros.action_config import ActionNodeConfig
+    from har_ros.pose_config import PoseNodeConfig
+
+    params = {f.name for cls in (PoseNodeConfig, ActionNodeConfig) for f in fields(cls)}
     named = re.findall(r"`([a-z_]+):=", README)
-    assert set(named) <= set(declared) | {"backend", "model_path", "image_reliability"}, named
+    assert set(named) <= set(declared) | params, named
 
 
 @pytest.mark.parametrize("doc", ["docs/ros_api.md", "docs/model.md", "docs/benchmarks.md",
