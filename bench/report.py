@@ -334,7 +334,8 @@ def few_shot() -> str:
         rows.append([n, *cells])
     return "\n\n".join([
         "## Few-shot adaptation",
-        f"`python -m bench.bench_few_shot`: {d['benchmark']}; {d['recipe']}. Clip accuracy "
+        f"`python -m bench.bench_few_shot`: {d['benchmark']}; {d['recipe']}; init model: "
+        f"{d['init_model']}. Clip accuracy "
         f"on the official test split, mean ± std (draws of training clips). Full data: "
         f"{d['full_data_accuracy']:.3f} ({d['full_data_source']}). Targets: +0.15 over scratch "
         "at 5 clips per class; >= 90 % of full data at 10. Plot: [few_shot.png](few_shot.png).",
@@ -469,7 +470,7 @@ def results_table() -> str:
         g = fs["summary"]["groups"]
         a, b = g.get("5/default/none"), g.get("5/scratch/none")
         if a and b:
-            rows.append(["Penn Action with 5 clips per class: fine-tuned from default / scratch",
+            rows.append(["Penn Action with 5 clips per class: fine-tuned from the previous default / scratch",
                          f"{a['accuracy_mean']:.3f} / {b['accuracy_mean']:.3f}",
                          "+0.15 over scratch"])
     w = load("walkers_default.json")
