@@ -17,6 +17,7 @@ from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
 from rclpy.node import Node
 
 from har_ros.errors import HarRosError
+from har_ros.ros.allocator import pin_mmap_threshold
 from har_ros.ros.network import confine_dds_to_loopback
 from har_ros.ros.params import check_overrides
 
@@ -46,6 +47,7 @@ def run_nodes(factories: Sequence[Callable[[], Node]], ros_args: Sequence[str]) 
     Returns the process exit code: 0 after Ctrl-C, 2 when a node refused to start.
     """
     check_network_env()
+    pin_mmap_threshold()
     try:
         rclpy.init(args=["har_ros", *ros_args])
     except (RCLError, ValueError) as exc:  # a malformed -p rule or params file
