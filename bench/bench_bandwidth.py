@@ -5,7 +5,7 @@ node (docs/integration.md). Serialises real messages with rclpy (CDR, as DDS sen
 no node is started): a 640x480 frame of ../shared/data/video/exercise.avi as
 ``sensor_msgs/Image`` (bgr8) and as JPEG ``CompressedImage`` (quality 90), a
 ``SkeletonArray`` with 0, 1, 3 and 6 people, and an ``ActionStamped`` of the shipped default
-model (27 classes). Rates: images at 30 fps, skeletons at 30 fps, per-track decisions every
+model (its classes). Rates: images at 30 fps, skeletons at 30 fps, per-track decisions every
 0.2 s per person and the operator heartbeat at 5 Hz. Writes bench/results/bandwidth.json:
 
   python -m bench.bench_bandwidth
