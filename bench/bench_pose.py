@@ -16,6 +16,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -94,6 +95,13 @@ def bench_config(name: str, options: dict, per_call: int, frames: list[np.ndarra
     }
 
 
+def write_results(results: dict, out: Path, table: Callable[[dict], str]) -> None:
+    """Write ``results`` as JSON to ``out`` (folders made) and print ``table(results)``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+
+
 def machine() -> dict:
     """What the numbers were measured on."""
     return {
@@ -152,9 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"timing {label} ...", file=sys.stderr, flush=True)
         results["rows"][label] = bench_config(name, options, per_call, frames)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(markdown(results))
+    write_results(results, args.out, markdown)
     return 0
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.bench_pose import load_frames, machine
+from bench.bench_pose import load_frames, machine, write_results
 from bench.bench_pose_runtime import time_alternating, timing_row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,9 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         results["net_heights"][str(height)] = bench_height(height, frames)
     results["load_average_end"] = list(os.getloadavg())
     results["wall_s"] = time.monotonic() - t0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(markdown(results))
+    write_results(results, args.out, markdown)
     return 0
 
 

@@ -14,7 +14,6 @@ load averages are recorded at start and end: other jobs on the machine slow both
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.bench_pose import DEFAULT_VIDEO, load_frames, machine
+from bench.bench_pose import DEFAULT_VIDEO, load_frames, machine, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "pose_runtime.json"
@@ -151,9 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         results["net_heights"][str(height)] = bench_height(height, frames)
     results["load_average_end"] = list(os.getloadavg())
     results["wall_s"] = time.monotonic() - t0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(markdown(results))
+    write_results(results, args.out, markdown)
     return 0
 
 
