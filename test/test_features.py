@@ -317,9 +317,12 @@ def test_smoothing_is_the_documented_filter_on_every_channel_option():
     for passes in (1, 2):
         for cfg in ALL_CONFIGS:
             smoothed = FeatureConfig(**{**cfg.to_dict(), "smooth_passes": passes})
+            # atol: raw-pixel channels (normalise off) are float32 values in the hundreds,
+            # whose last bit is 3e-5 to 6e-5; the compiled loop and numpy may round the
+            # weighted sums differently (fused multiply-add)
             np.testing.assert_allclose(window_features(w, smoothed),
                                        reference_window_features(_numpy_smooth(w, passes), cfg),
-                                       rtol=1e-5, atol=1e-5, err_msg=str(smoothed))
+                                       rtol=1e-5, atol=1e-4, err_msg=str(smoothed))
 
 
 def test_smoothing_damps_jitter_and_keeps_steady_motion():

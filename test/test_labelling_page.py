@@ -14,7 +14,7 @@ import sys
 import time
 
 import pytest
-from nodes_for_tests.bag_fixtures import write_left_right_bag
+from nodes_for_tests.bag_fixtures import write_left_right_bag, write_utd_actions_bag
 from webdriver_client import Browser, find_browser
 
 from har_ros.bags.labels import load_labels
@@ -50,11 +50,11 @@ def _saved(browser: Browser) -> None:
 
 
 @pytest.fixture
-def label_server(tmp_path, ros_domain, action_model_path):
-    """`har-ros label` on a 12 s skeleton bag (one person: still at x=100 px, then at x=300
-    px) with the shipped model's suggestions; yields (url, labels path)."""
+def label_server(tmp_path, ros_domain, action_model_path, shared_data):
+    """`har-ros label` on a skeleton bag of about 12 s (a real person from UTD-MHAD waving,
+    then squatting) with the shipped model's suggestions; yields (url, labels path)."""
     _, env = ros_domain
-    write_left_right_bag(tmp_path / "bag")
+    assert write_utd_actions_bag(tmp_path / "bag", shared_data / "utd_mhad") > 10.0
     log = tmp_path / "label.log"
     with log.open("w") as fh:
         proc = subprocess.Popen(

@@ -65,6 +65,34 @@ def write_left_right_bag(path: Path, storage: str = "sqlite3", fps: float = 10.0
     return n_left + n_right
 
 
+def write_utd_actions_bag(path: Path, data_root: Path, actions: tuple[int, ...] = (3, 27),
+                          trials: int = 3, fps: float = 10.0, track: str = "cam0/1") -> float:
+    """Real skeletons: UTD-MHAD subject 2 (never trained on) doing ``trials`` trials of each
+    action in turn (default wave, then squat), seen by a level camera 4 m in front, resampled
+    to ``fps`` and written as one track on /cam0/skeletons. Returns the bag's length (s)."""
+    from har_ros.data.utd import load_utd_mhad
+    from har_ros.resample import resample_sequence
+    from har_ros.viewpoint import VirtualCamera, render_sequence
+
+    ds = load_utd_mhad(data_root, subjects=[2], actions=list(actions))
+    camera = VirtualCamera(0.0, 10.0, 4.0)
+    frames = []
+    for action in actions:
+        name = ds.classes[action - 1]
+        clips = [s for s in ds.sequences if ds.classes[s.label] == name][:trials]
+        for clip in clips:
+            frames.append(resample_sequence(render_sequence(clip, camera), fps).skeletons)
+    skeletons = np.concatenate(frames)
+    with BagWriter(path, "sqlite3") as bag:
+        for i, skel in enumerate(skeletons):
+            stamp = T0_NS + int(round(i * 1e9 / fps))
+            frame = SkeletonFrame(stamp, "cam0_optical", "cam0", camera.width, camera.height,
+                                  "utd_mhad", skel[None].astype(np.float32), [track],
+                                  np.ones(1, np.float32))
+            bag.write_message("/cam0/skeletons", stamp + 1_000_000, skeleton_message(frame))
+    return len(skeletons) / fps
+
+
 class LeftRightClassifier:
     """Stand-in for ActionClassifier: 'left' when the window's mean neck x < 200 px."""
 
