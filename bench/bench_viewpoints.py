@@ -74,12 +74,12 @@ def evaluate_model(path: str, views: dict[str, list], merge: dict[str, str] | No
 
     clf = ActionClassifier.load(path)
     merge = merge or {}
-    names = lambda classes, idx: np.array([merge.get(c, c) for c in classes])[idx]  # noqa: E731
+    truth_names = np.array([merge.get(c, c) for c in UTD_CLASSES])
+    pred_names = np.array([merge.get(c, c) for c in clf.checkpoint.classes])
     out = {}
     for name, seqs in views.items():
         pred = evaluate_sequences(clf, seqs)
-        right = (names(UTD_CLASSES, pred["clip_true"])
-                 == names(clf.checkpoint.classes, pred["clip_pred"]))
+        right = truth_names[pred["clip_true"]] == pred_names[pred["clip_pred"]]
         out[name] = {"clip_accuracy": float(right.mean()),
                      "clips": int(len(pred["clip_true"])), "windows": int(pred["windows"])}
     return out

@@ -5,8 +5,8 @@ own ``mmap`` and unmaps it on free. By default the threshold is dynamic: each ti
 is freed, the threshold rises to its size (up to 32 MiB), so later images of that size come
 from the heap instead, where blocks of mixed sizes (0.9 MB frames, 3 MB hostile images, the
 pose network's buffers) leave holes that the heap never returns. Setting the threshold
-explicitly turns the dynamic adjustment off. Measured with ``python -m bench.bench_soak``
-(10 minutes, hostile input mixed with good frames at 30 fps): docs/reliability.md.
+explicitly turns the dynamic adjustment off. Measured with ``python -m bench.bench_soak``:
+docs/reliability.md.
 
 A process started with ``MALLOC_MMAP_THRESHOLD_`` in its environment keeps the user's value.
 Other C libraries (musl, macOS) have no such setting: nothing is done there.
