@@ -1,7 +1,9 @@
 """Inference latency and throughput of an ActionClassifier (features included), CPU.
 
 Batch 1 = what the live action node does per tracked person and hop (the default engine
-"auto" runs it through the compiled kernel); batched = evaluation (PyTorch). Medians, p90 and
+"auto" runs it through the compiled kernel); batched = evaluation (PyTorch). Per-window figures
+are without mirror averaging; ``batch1_mirror_averaged`` is one decision as the node serves it
+by default (the window and its mirror image, har_ros/mirroring.py). Medians, p90 and
 minima: this VM's timings vary by +-30 % run to run. Writes bench/results/model_latency.json.
 
   python bench/bench_model.py --model har_ros/models/default --threads 1
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -109,22 +112,28 @@ def main() -> int:
     from har_ros.classifier import ActionClassifier
     from har_ros.features import window_features
 
-    clf = ActionClassifier.load(args.model)
-    clf_torch = ActionClassifier.load(args.model, engine="torch")
+    # Per-window figures without mirror averaging; one averaged decision (two windows) apart.
+    clf = ActionClassifier.load(args.model, mirror_average="off")
+    clf_mirror = ActionClassifier.load(args.model)
+    clf_torch = ActionClassifier.load(args.model, engine="torch", mirror_average="off")
     w = _windows(clf, 8192)
     one = w[:1]
     for _ in range(50):
         clf.predict_proba(one)
         clf_torch.predict_proba(one)
+        clf_mirror.predict_proba(one)
     total = _time(lambda: clf.predict_proba(one), args.repeats)
     total_torch = _time(lambda: clf_torch.predict_proba(one), args.repeats)
     feats = _time(lambda: window_features(one, clf.feature_config), args.repeats)
+    mirrored = _time(lambda: clf_mirror.predict_proba(one), args.repeats)
     x = torch.from_numpy(window_features(one, clf.feature_config))
     res = {"model": args.model, "threads": args.threads, "window_frames": clf.window_frames,
            "rate_hz": clf.rate_hz, "model_config": clf.checkpoint.model_config.to_dict(),
-           "cpu": platform.processor() or platform.machine(), "torch": torch.__version__}
+           "cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
+           "mirror_average_default": clf_mirror.mirror_averaging,
+           "load_average_start": list(os.getloadavg())}
     for name, ts in (("batch1_total", total), ("batch1_total_engine_torch", total_torch),
-                     ("batch1_features", feats)):
+                     ("batch1_features", feats), ("batch1_mirror_averaged", mirrored)):
         res[f"{name}_ms_median"] = 1e3 * float(np.median(ts))
         res[f"{name}_ms_p90"] = 1e3 * float(np.percentile(ts, 90))
         res[f"{name}_ms_min"] = 1e3 * float(np.min(ts))

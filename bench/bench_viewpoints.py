@@ -63,16 +63,17 @@ def test_views(data_root: Path, detector_errors: str = "", seed: int = 0) -> dic
     return views
 
 
-def evaluate_model(path: str, views: dict[str, list], merge: dict[str, str] | None = None
-                   ) -> dict[str, dict]:
-    """Clip accuracy of the model at ``path`` on every view. Truth and prediction are compared
-    by class name, after ``merge`` (name -> name, applied to both sides): a model trained with
-    merged classes and one trained without are scored on the same terms."""
+def evaluate_model(path: str, views: dict[str, list], merge: dict[str, str] | None = None,
+                   mirror_average: str = "auto") -> dict[str, dict]:
+    """Clip accuracy of the model at ``path`` on every view, served with ``mirror_average``
+    (as the action node's parameter). Truth and prediction are compared by class name, after
+    ``merge`` (name -> name, applied to both sides): a model trained with merged classes and
+    one trained without are scored on the same terms."""
     from har_ros.classifier import ActionClassifier
     from har_ros.data.utd import UTD_CLASSES
     from har_ros.training import evaluate_sequences
 
-    clf = ActionClassifier.load(path)
+    clf = ActionClassifier.load(path, mirror_average=mirror_average)
     merge = merge or {}
     truth_names = np.array([merge.get(c, c) for c in UTD_CLASSES])
     pred_names = np.array([merge.get(c, c) for c in clf.checkpoint.classes])
@@ -83,6 +84,19 @@ def evaluate_model(path: str, views: dict[str, list], merge: dict[str, str] | No
         out[name] = {"clip_accuracy": float(right.mean()),
                      "clips": int(len(pred["clip_true"])), "windows": int(pred["windows"])}
     return out
+
+
+def mirror_name(name: str) -> str:
+    """Row name of a model served with mirror averaging: new_s1 -> new+mirror_s1."""
+    recipe, sep, seed = name.partition("_s")
+    return f"{recipe}+mirror{sep}{seed}"
+
+
+def mirror_capable(path: str) -> bool:
+    """Whether the model at ``path`` was trained with mirroring (so it can average)."""
+    from har_ros.classifier import ActionClassifier
+
+    return ActionClassifier.load(path).mirror_averaging
 
 
 def summary(per_model: dict[str, dict]) -> dict[str, dict]:
@@ -131,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--merge", action="append", default=[], metavar="CLASS=INTO",
                         help="score CLASS as INTO on both sides (truth and prediction), e.g. "
                         "jog=walk for models trained with merge_classes {jog: walk}; repeat")
+    parser.add_argument("--mirror-average", choices=("auto", "off", "both"), default="auto",
+                        help="serve the models with the action node's mirror_average setting; "
+                        "'both' evaluates every model without it (NAME) and with it "
+                        "(NAME+mirror, for models trained with mirroring)")
     parser.add_argument("--out", default="", help="JSON file for the results")
     args = parser.parse_args(argv)
     merge = dict(m.split("=", 1) for m in args.merge)
@@ -139,10 +157,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"rendered {len(views)} views of {len(views['orthographic'])} test clips",
           file=sys.stderr)
     per_model = {}
+    modes = ("off", "auto") if args.mirror_average == "both" else (args.mirror_average,)
     for spec in args.model:
         name, _, path = spec.partition("=")
-        print(f"evaluating {name} ({path}) ...", file=sys.stderr)
-        per_model[name] = evaluate_model(path, views, merge)
+        for mode in modes:
+            row = name if len(modes) == 1 or mode == "off" else mirror_name(name)
+            if mode == "auto" and len(modes) > 1 and not mirror_capable(path):
+                continue
+            print(f"evaluating {row} ({path}) ...", file=sys.stderr)
+            per_model[row] = evaluate_model(path, views, merge, mode)
     summ = summary(per_model)
     table = markdown(summ)
     print(table)
@@ -151,7 +174,9 @@ def main(argv: list[str] | None = None) -> int:
             "command": "python -m bench.bench_viewpoints " + " ".join(
                 f"--model {m}" for m in args.model) + (
                 f" --detector-errors {args.detector_errors}" if args.detector_errors else "")
-            + "".join(f" --merge {m}" for m in args.merge),
+            + "".join(f" --merge {m}" for m in args.merge)
+            + f" --mirror-average {args.mirror_average}",
+            "mirror_average": args.mirror_average,
             "merge": merge or None,
             "placements": {"azimuth_elevation_deg": [list(p) for p in PLACEMENTS],
                            "distance_m": DISTANCE_M, "focal_px": FOCAL_PX,

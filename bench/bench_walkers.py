@@ -283,12 +283,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="write docs/vtest_frame.jpg and docs/vtest_timeline.png")
     parser.add_argument("--frame-s", type=float, default=30.0,
                         help="time of the annotated frame (s since the first frame)")
+    parser.add_argument("--mirror-average", choices=("auto", "off"), default="auto",
+                        help="the action node's mirror_average setting (offline only; the "
+                        "online run uses the node's default, auto); 'off' writes "
+                        "walkers_<model>_nomirror.json")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
+    if args.online and args.mirror_average != "auto":
+        parser.error("--online runs the live node with its default mirror_average (auto)")
 
     from har_ros.action_config import resolve_model_path
     from har_ros.bag_eval import score_trace
     from har_ros.bag_report import evaluate_labelled_bag
+    from har_ros.classifier import ActionClassifier
 
     model_dir = Path(resolve_model_path(args.model))
     name = model_dir.name
@@ -300,12 +307,14 @@ def main(argv: list[str] | None = None) -> int:
     if not bag.exists():
         print(f"building the skeleton bag {bag} from {video} (once)", file=sys.stderr)
         extraction = build_skeleton_bag(video, bag, progress=not args.no_progress)
+    clf = ActionClassifier.load(model_dir, mirror_average=args.mirror_average)
     report, trace, labels = evaluate_labelled_bag(str(bag), str(args.labels), str(model_dir),
-                                                  progress=not args.no_progress)
+                                                  progress=not args.no_progress, classifier=clf)
     origin = report["origin_ns"]
     offline = walker_metrics(trace, labels, origin)
     result: dict = {
         "model": str(model_dir), "model_name": name, "bag": str(bag), "labels": str(args.labels),
+        "mirror_average": clf.mirror_averaging,
         "extraction": extraction, "frames": trace.frames_in, "span_s": trace.span_s,
         "tracks": len(_per_track_frames(trace)), "labelled_tracks": len(labels.tracks),
         "offline": {"walkers": offline, "report": _compact(report)},
@@ -329,7 +338,9 @@ def main(argv: list[str] | None = None) -> int:
         paths = render_figures(video, bag, trace, labels, origin, offline, args.frame_s,
                                ROOT / "docs")
         print("figures: " + ", ".join(str(p) for p in paths))
-    path = RESULTS / f"walkers_{name}{'_online' if args.online else ''}.json"
+    suffix = ("_online" if args.online else "") + (
+        "_nomirror" if args.mirror_average == "off" else "")
+    path = RESULTS / f"walkers_{name}{suffix}.json"
     path.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
     print(f"results: {path}")
     return 0

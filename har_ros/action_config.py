@@ -158,6 +158,13 @@ class ActionNodeConfig:
                            "for small batches), PyTorch for more; 'kernel' or 'torch' for all "
                            "(same network, logits equal to 1e-5)."),
     )
+    mirror_average: str = field(
+        default="auto",
+        metadata=described("Classify each window together with its mirror image (left and "
+                           "right swapped) and average the two: 'auto' when the model was "
+                           "trained with mirroring, 'on' (fail at startup if it was not), "
+                           "'off'. Costs a second window through the network."),
+    )
     diagnostics_period_s: float = field(
         default=1.0, metadata=described("Period of the /diagnostics status (s).")
     )
@@ -190,7 +197,7 @@ class ActionNodeConfig:
         expected_rate_hz [0, 1000], max_gap_s [0, 60], gap_reset_s (0, 3600] and above
         max_gap_s, forget_after_s (0, 86400], min_window_fill (0, 1], stale_after_s (0, 3600],
         fusion_tolerance_s [0, 60], heartbeat_hz (0, 100], deadline_periods (1, 100],
-        liveliness_lease_s [0.05, 3600], torch_threads 1..256,
+        liveliness_lease_s [0.05, 3600], torch_threads 1..256, mirror_average auto/on/off,
         diagnostics_period_s [0.05, 3600]; confidence_threshold, smoothing, hysteresis and
         stale_after_frames as in :class:`har_ros.decisions.DecisionConfig`.
         """
@@ -232,10 +239,14 @@ class ActionNodeConfig:
                 raise ConfigError(f"parameter 'operator_regions' camera {i // 4}: "
                                   f"[{x0}, {y0}, {x1}, {y1}] needs x0 < x1 and y0 < y1 (pixels)")
         from har_ros.classifier import ENGINES  # imports torch
+        from har_ros.mirroring import MIRROR_MODES
 
         if self.inference_engine not in ENGINES:
             raise ConfigError(f"parameter 'inference_engine' = {self.inference_engine!r}: use "
                               f"one of {', '.join(repr(e) for e in ENGINES)}")
+        if self.mirror_average not in MIRROR_MODES:
+            raise ConfigError(f"parameter 'mirror_average' = {self.mirror_average!r}: use "
+                              f"one of {', '.join(repr(m) for m in MIRROR_MODES)}")
         try:
             self.decision_config().validate()
         except ConfigError as exc:

@@ -48,6 +48,14 @@ def window_spec(config: ActionNodeConfig, clf: ActionClassifier) -> WindowSpec:
 REFUSAL_CAUSES = ("bad_stamp", "future_stamp", "bad_messages")
 
 
+def load_classifier(config: ActionNodeConfig) -> ActionClassifier:
+    """The classifier ``config`` names (model, threads, engine, mirror averaging)."""
+    return ActionClassifier.load(resolve_model_path(config.model_path),
+                                 num_threads=config.torch_threads,
+                                 engine=config.inference_engine,
+                                 mirror_average=config.mirror_average)
+
+
 class ActionPipeline:
     """Windows per (camera, track) -> batched LSTM -> smoothed per-track decisions, plus the
     fused operator-level decision on demand (:meth:`heartbeat`); both are
@@ -56,10 +64,7 @@ class ActionPipeline:
     def __init__(self, config: ActionNodeConfig, classifier: ActionClassifier | None = None
                  ) -> None:
         self.config = config.validate()
-        self.classifier = classifier or ActionClassifier.load(
-            resolve_model_path(config.model_path), num_threads=config.torch_threads,
-            engine=config.inference_engine,
-        )
+        self.classifier = classifier or load_classifier(config)
         self.classes = list(self.classifier.classes)
         self.windows = TrackWindows(window_spec(config, self.classifier))
         self.fusion = dec.OperatorFusion(config.decision_config(), self.classes)
@@ -171,4 +176,5 @@ class ActionPipeline:
         values["inference_ms_p50"] = self.infer_ms.percentile(50)
         values["inference_ms_p95"] = self.infer_ms.percentile(95)
         values["inference_engine"] = self.classifier.engine
+        values["mirror_average"] = self.classifier.mirror_averaging
         return values

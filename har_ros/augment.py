@@ -78,17 +78,22 @@ class AugmentConfig:
         return cls(**data)
 
 
-def mirror(windows: np.ndarray, flip: np.ndarray) -> np.ndarray:
-    """Flip the windows where ``flip`` (B,) is True about their mean x; swap left and right."""
-    out = windows.copy()
-    if not flip.any():
-        return out
-    w = out[flip]
-    present = w[..., 2] > 0
-    cx = (np.where(present, w[..., 0], 0).sum(axis=(1, 2))
+def mirrored(windows: np.ndarray) -> np.ndarray:
+    """Every window of ``windows`` (B, T, 18, 3) flipped about its mean x (over the joints
+    present in it), left and right swapped; a new array."""
+    out = windows[:, :, list(FLIP_PERMUTATION)]
+    present = out[..., 2] > 0
+    cx = (np.where(present, out[..., 0], 0).sum(axis=(1, 2))
           / np.maximum(present.sum(axis=(1, 2)), 1))
-    w[..., 0] = np.where(present, 2 * cx[:, None, None] - w[..., 0], 0.0)
-    out[flip] = w[:, :, list(FLIP_PERMUTATION)]
+    out[..., 0] = np.where(present, 2 * cx[:, None, None] - out[..., 0], 0.0)
+    return out
+
+
+def mirror(windows: np.ndarray, flip: np.ndarray) -> np.ndarray:
+    """Copy of ``windows`` with those where ``flip`` (B,) is True mirrored (:func:`mirrored`)."""
+    out = windows.copy()
+    if flip.any():
+        out[flip] = mirrored(windows[flip])
     return out
 
 

@@ -172,14 +172,10 @@ def run_offline(frames: Iterator[SkeletonFrame], cfg, classifier=None) -> Trace:
     """Feed frames to an :class:`ActionPipeline` (config ``cfg`` naming every camera) at
     simulated time = frame stamp; collect every per-track decision and the operator decision
     after every frame (as the heartbeat would publish it)."""
-    from har_ros.action_config import resolve_model_path
-    from har_ros.action_pipeline import ActionPipeline
-    from har_ros.classifier import ActionClassifier
+    from har_ros.action_pipeline import ActionPipeline, load_classifier
 
     t0 = time.perf_counter()
-    clf = classifier or ActionClassifier.load(resolve_model_path(cfg.model_path),
-                                              num_threads=cfg.torch_threads,
-                                              engine=cfg.inference_engine)
+    clf = classifier or load_classifier(cfg)
     pipe = ActionPipeline(cfg, clf)
     trace = Trace(classes=list(clf.classes))
     for frame in frames:

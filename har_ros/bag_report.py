@@ -28,14 +28,11 @@ def evaluate_labelled_bag(bag: str, labels_path: str, model: str = "",
     labels = load_labels(labels_path)
     cfg = ActionNodeConfig(model_path=model)
     if class_map:
-        from har_ros.action_config import resolve_model_path
+        from har_ros.action_pipeline import load_classifier
         from har_ros.class_map import load_class_map, map_labels
-        from har_ros.classifier import ActionClassifier
 
         cmap = load_class_map(class_map)
-        classifier = classifier or ActionClassifier.load(
-            resolve_model_path(cfg.model_path), num_threads=cfg.torch_threads,
-            engine=cfg.inference_engine)
+        classifier = classifier or load_classifier(cfg)
         labels = map_labels(labels, cmap, classifier.classes)
     trace, chosen = run(bag, topics, action_config=cfg, classifier=classifier,
                         progress=progress)

@@ -8,7 +8,8 @@ Windows must be sampled at ``clf.rate_hz`` (use :mod:`har_ros.resample`); joints
 was not trained with are marked missing and features are computed inside, exactly as in
 training. Small batches (the live node's usual case: one or a few tracks due at once) run
 through the compiled :class:`~har_ros.lstm_kernel.LSTMKernel`, larger ones through PyTorch
-(``engine`` picks one for every batch instead).
+(``engine`` picks one for every batch instead). With ``mirror_average`` (har_ros.mirroring)
+each window is classified together with its mirror image and the two are averaged.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from har_ros.augment import mirrored
 from har_ros.checkpoint import Checkpoint, load_checkpoint
 from har_ros.errors import ConfigError, InputError
 from har_ros.features import channel_joints, window_features
 from har_ros.lstm_kernel import LSTMKernel
+from har_ros.mirroring import average_mirrored, resolve, trained_swap_table
 from har_ros.skeleton import NUM_JOINTS
 
 #: Windows per forward pass in ``predict_proba``: larger batches fall out of cache
@@ -39,9 +42,12 @@ class ActionClassifier:
     """A loaded checkpoint ready for batched CPU inference."""
 
     def __init__(self, checkpoint: Checkpoint, num_threads: int | None = None,
-                 engine: str = "auto") -> None:
+                 engine: str = "auto", mirror_average: str = "auto") -> None:
         if engine not in ENGINES:
             raise ConfigError(f"engine must be one of {ENGINES}, got {engine!r}")
+        #: (C,) class swap table when windows are averaged with their mirror image, else None.
+        self.mirror_table = resolve(mirror_average, trained_swap_table(
+            checkpoint.classes, checkpoint.training_config))
         self.checkpoint = checkpoint
         self.classes: list[str] = list(checkpoint.classes)
         self.window_frames: int = int(checkpoint.window_frames)
@@ -60,14 +66,21 @@ class ActionClassifier:
             torch.set_num_threads(num_threads)
 
     @classmethod
-    def load(cls, path: str | Path, num_threads: int | None = None, engine: str = "auto"
-             ) -> ActionClassifier:
+    def load(cls, path: str | Path, num_threads: int | None = None, engine: str = "auto",
+             mirror_average: str = "auto") -> ActionClassifier:
         """Load a model folder (``model.safetensors`` + ``model.json``); CheckpointError if bad.
 
         ``engine``: "auto" (kernel for batches up to KERNEL_MAX_BATCH, else PyTorch),
         "kernel" or "torch" (the same network, logits equal to 1e-5).
+        ``mirror_average``: "auto" (average with the mirror image when the model was trained
+        with mirroring), "on" (ConfigError if it was not) or "off".
         """
-        return cls(load_checkpoint(path), num_threads, engine)
+        return cls(load_checkpoint(path), num_threads, engine, mirror_average)
+
+    @property
+    def mirror_averaging(self) -> bool:
+        """Whether each window is averaged with its mirror image."""
+        return self.mirror_table is not None
 
     @property
     def window_s(self) -> float:
@@ -82,6 +95,13 @@ class ActionClassifier:
         w = np.asarray(windows, dtype=np.float32)
         if w.ndim != 4 or w.shape[1:] != (self.window_frames, NUM_JOINTS, 3):
             raise InputError(f"windows must be (B, {self.window_frames}, 18, 3), got {w.shape}")
+        if self.mirror_table is None:
+            return self._proba(w, batch_size)
+        n = w.shape[0]
+        both = self._proba(np.concatenate([w, mirrored(w)]), batch_size)
+        return average_mirrored(both[:n], both[n:], self.mirror_table)
+
+    def _proba(self, w: np.ndarray, batch_size: int) -> np.ndarray:
         n = w.shape[0]
         if self.engine == "kernel" or (self.engine == "auto" and n <= KERNEL_MAX_BATCH):
             return self._kernel.proba_windows(w, self.feature_config, self._joints)

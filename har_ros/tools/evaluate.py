@@ -47,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "above the data's own rate are skipped")
     parser.add_argument("--out", default=None, help="folder for metrics.json + confusion.png")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--mirror-average", choices=("auto", "on", "off"), default="auto",
+                        help="average each window with its mirror image, as the action node's "
+                        "parameter of that name does (auto: when the model was trained with "
+                        "mirroring)")
     parser.add_argument("--latency-windows", type=int, default=4096,
                         help="windows in the batched throughput measurement")
 
@@ -97,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     cmap = load_class_map(args.class_map) if args.class_map else None
-    clf = ActionClassifier.load(args.model)
+    clf = ActionClassifier.load(args.model, mirror_average=args.mirror_average)
     ds = _load(args, clf.checkpoint.training_config)
     if cmap is not None:
         ds = map_dataset(ds, cmap, clf.classes)

@@ -9,7 +9,7 @@ import numpy as np
 
 from har_ros.augment import speed_variants
 from har_ros.data.common import SkeletonSequence
-from har_ros.errors import ConfigError, DataError
+from har_ros.errors import DataError
 from har_ros.features import FeatureConfig
 from har_ros.resample import DEFAULT_MAX_GAP_S, resample_sequence, sliding_windows
 from har_ros.skeleton import JOINT_NAMES, NUM_JOINTS, joint_mask, keep_joints
@@ -157,14 +157,3 @@ def only_joints(seqs: list[SkeletonSequence], joints: tuple[str, ...]
 def mirror_labels(labels: np.ndarray, flags: np.ndarray, swap: np.ndarray) -> np.ndarray:
     """Labels of a batch after mirroring the windows where ``flags`` is set."""
     return np.where(flags, swap[labels], labels)
-
-
-def mirror_swap_table(classes: list[str], mirror_swap: dict) -> np.ndarray:
-    """(C,) class index each class becomes when its window is mirrored (``mirror_swap`` names
-    pairs such as swipe_left: swipe_right; the others stay)."""
-    swap = np.arange(len(classes))
-    for a, b in mirror_swap.items():
-        if a not in classes or b not in classes:
-            raise ConfigError(f"mirror_swap names unknown classes {a!r}/{b!r}")
-        swap[classes.index(a)], swap[classes.index(b)] = classes.index(b), classes.index(a)
-    return swap

@@ -14,6 +14,7 @@ from har_ros.checkpoint import Checkpoint
 from har_ros.data.common import SkeletonSequence
 from har_ros.errors import DataError
 from har_ros.features import FeatureConfig, window_features
+from har_ros.mirroring import swap_table
 from har_ros.model import LSTMClassifier
 from har_ros.resample import frames_for
 from har_ros.skeleton import JOINT_NAMES
@@ -24,7 +25,6 @@ from har_ros.training.data import (
     epoch_sample,
     feature_stats,
     mirror_labels,
-    mirror_swap_table,
     only_joints,
     trained_joints,
 )
@@ -200,7 +200,7 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
     else:
         model = new_model(cfg, fcfg, len(classes), train_w, rng)
     val = validation_windows(val_seqs, joints, classes, cfg, fcfg) if val_seqs else None
-    swap = mirror_swap_table(classes, cfg.mirror_swap)
+    swap = swap_table(classes, cfg.mirror_swap)
     recipe = make_recipe(model, cfg, train_w, rng)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     history: list[dict] = []
