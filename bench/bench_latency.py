@@ -1,6 +1,6 @@
 """End-to-end latency image -> ActionStamped, in one process and across processes.
 
-Run from the repository root: ``python -m bench.bench_latency [--frames 60] [--fps 3]``.
+Run from the repository root: ``python -m bench.bench_latency [--frames 60] [--fps F]``.
 A camera (this process) publishes real frames (exercise.avi) with stamp = publish time;
 the pipeline runs either as `har-ros run` (pose + action nodes in one process) or as two
 processes (pose_node, action_node). For every per-track ActionStamped, latency = arrival time
@@ -10,8 +10,8 @@ latency - backend time (target: backend + under 10 ms at p95): a difference of p
 of two distributions, noisy where the backend's time varies. The bench also subscribes to the
 SkeletonArray topic and reports, per frame, SkeletonArray arrival -> ActionStamped arrival
 (transport + the action node; no backend in it); the pose node's own overhead around the
-backend is bench_pose_node's. Frames are sent slower than the backend so none wait in a
-queue. Writes bench/results/latency.json.
+backend is bench_pose_node's. Frames are sent at the clip's rate (10 fps) unless --fps says
+otherwise. Writes bench/results/latency.json.
 """
 
 from __future__ import annotations
@@ -120,17 +120,23 @@ def run_mode(mode: str, frames: list, fps: float, domain: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=60)
-    parser.add_argument("--fps", type=float, default=2.0,
-                        help="publish rate; keep it below the backend's p95 rate, or frames "
-                             "wait for the previous one and that wait counts as latency")
+    parser.add_argument("--fps", type=float, default=0.0,
+                        help="publish rate (default 0: the clip's own, 10 fps); where the "
+                             "backend is slower than that, frames that arrive while it is busy "
+                             "are dropped (newest-frame policy) and a frame's wait counts as "
+                             "latency")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    from bench.bench_pose import machine
     from har_ros.video_source import VideoSource
 
-    frames = list(VideoSource(VIDEO).frames(limit=args.frames))
-    result = {"video": VIDEO.name, "frames": len(frames), "fps": args.fps}
+    source = VideoSource(VIDEO)
+    fps = args.fps or source.fps
+    frames = list(source.frames(limit=args.frames))
+    result = {"video": VIDEO.name, "frames": len(frames), "fps": fps, "machine": machine()}
     for i, mode in enumerate(("one_process", "two_processes")):
-        result[mode] = run_mode(mode, frames, args.fps, domain=60 + i)
+        result[mode] = run_mode(mode, frames, fps, domain=60 + i)
+    result["load_average_end"] = list(os.getloadavg())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print("| mode | decisions | latency ms p50 / p95 | backend ms p50 / p95 | "

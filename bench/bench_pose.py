@@ -102,11 +102,33 @@ def write_results(results: dict, out: Path, table: Callable[[dict], str]) -> Non
     print(table(results))
 
 
+#: CPU features that change the pose network's speed (OpenVINO picks kernels by them).
+SPEED_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_int8",
+               "amx_bf16")
+
+
+def cpu_features() -> dict:
+    """Model name and the speed-relevant vector extensions of this CPU (/proc/cpuinfo): the
+    project's machines differ from one session to the next, and so do the timings."""
+    model, flags = "", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and not model:
+                model = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
+    except OSError:
+        pass
+    return {"cpu_model": model, "cpu_extensions": [f for f in SPEED_FLAGS if f in flags]}
+
+
 def machine() -> dict:
     """What the numbers were measured on."""
     return {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
+        **cpu_features(),
         "cpu_count": os.cpu_count(),
         "opencv_threads": cv2.getNumThreads(),
         "load_average_1min_at_start": os.getloadavg()[0],

@@ -90,7 +90,11 @@ def _load_note(d: dict) -> str:
     la = (m or {}).get("load_average_1min_at_start") if isinstance(m, dict) else None
     if la is None:
         la = (d.get("load_average") or d.get("load_average_start") or [None])[0]
-    return f" Load average at the start: {la:.1f}." if isinstance(la, (int, float)) else ""
+    note = f" Load average at the start: {la:.1f}." if isinstance(la, (int, float)) else ""
+    if isinstance(m, dict) and m.get("cpu_model"):
+        ext = ", ".join(m.get("cpu_extensions") or []) or "no AVX2"
+        note += f" CPU: {m['cpu_model']} ({ext})."
+    return note
 
 
 # --- sections ---------------------------------------------------------------------------
@@ -477,6 +481,10 @@ def results_table() -> str:
                      "per frame)", f"{a['total_ms']['median']:.0f} ({a['mean_people']:.1f}) / "
                      f"{b['total_ms']['median']:.0f} ({b['mean_people']:.1f})",
                      "<= 100, people unchanged"])
+    demo = load("demo.json")
+    if demo and "processed_fraction" in demo:
+        rows.append([f"`make demo`: {demo['video']} frames processed at {demo['fps']:.0f} fps",
+                     pct(demo["processed_fraction"]), ">= 60 %"])
     lat = load("latency.json")
     if lat:
         rows.append(["image -> ActionStamped p95, `har-ros run` / two processes (ms)",
