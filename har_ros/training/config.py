@@ -113,6 +113,14 @@ class TrainConfig:
     #: With ``init_from``: the encoder's learning rate as a fraction of ``lr`` (the head
     #: gets ``lr``); lower keeps more of what the init model learned.
     encoder_lr_scale: float = 1.0
+    #: Model folders whose averaged probabilities (each served as the action node serves it,
+    #: mirror averaging included) are a second training target beside the labels:
+    #: distillation of an ensemble into one network of this config's size. They must have
+    #: this run's classes, window and rate. [] = labels only.
+    distill_from: list = field(default_factory=list)
+    #: With ``distill_from``: weight of the teachers' probabilities in the loss (the labels
+    #: get 1 - this).
+    distill_weight: float = 0.5
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
@@ -135,6 +143,12 @@ class TrainConfig:
         if cfg.init_from and cfg.baseline:
             raise ConfigError(f"init_from cannot be combined with baseline {cfg.baseline!r} "
                               "(a baseline fixes its own network and inputs); drop one of them")
+        if not isinstance(cfg.distill_from, list) or not all(
+                isinstance(f, str) and f for f in cfg.distill_from):
+            raise ConfigError("distill_from must be a list of model folders, got "
+                              f"{cfg.distill_from!r}")
+        if not 0.0 < cfg.distill_weight <= 1.0:
+            raise ConfigError(f"distill_weight must be in (0, 1], got {cfg.distill_weight}")
         if not 0.0 <= cfg.encoder_lr_scale <= 1.0:
             raise ConfigError(f"encoder_lr_scale must be in [0, 1], got {cfg.encoder_lr_scale}")
         for key, target in cfg.merge_classes.items():
@@ -213,6 +227,8 @@ def resolve_paths(data: dict, folder: Path) -> dict:
     for key in PATH_KEYS:
         if key in out:
             out[key] = fix(out[key])
+    if isinstance(out.get("distill_from"), list):
+        out["distill_from"] = [fix(v) for v in out["distill_from"]]
     if isinstance(out.get("dataset_options"), dict):
         out["dataset_options"] = {k: fix(v) if k in DATASET_PATH_KEYS else v
                                   for k, v in out["dataset_options"].items()}
@@ -224,7 +240,7 @@ def load_config(path: str | Path, overrides: dict | None = None,
     """Config YAML as a dict, with ``overrides`` (None values ignored) and ``KEY=VALUE``
     strings (dots for nested keys, VALUE parsed as YAML) applied.
 
-    Relative paths written in the file (``data_root``, ``init_from``,
+    Relative paths written in the file (``data_root``, ``init_from``, ``distill_from``,
     ``dataset_options.label_map``) are relative to the file's folder; those in ``overrides``
     and ``sets`` (the command line) to the current directory."""
     import yaml

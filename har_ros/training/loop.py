@@ -28,6 +28,7 @@ from har_ros.training.data import (
     only_joints,
     trained_joints,
 )
+from har_ros.training.distill import Teachers, distill_loss
 from har_ros.training.evaluation import clip_accuracy, evaluate_windows
 from har_ros.training.init_from import InitModel, init_network, load_init
 from har_ros.training.recipes import Recipe, one_cycle_recipe, predecessor_recipe
@@ -145,8 +146,10 @@ def make_recipe(model: nn.Module, cfg: TrainConfig, train_w: WindowIndex,
 
 def train_epoch(model: nn.Module, recipe: Recipe, loss_fn: nn.Module, train_w: WindowIndex,
                 cfg: TrainConfig, acfg: AugmentConfig, fcfg: FeatureConfig, swap: np.ndarray,
-                rng: np.random.Generator) -> tuple[float, float]:
-    """One pass over a fresh sample of the training windows; (mean loss, accuracy)."""
+                rng: np.random.Generator, teachers: Teachers | None = None
+                ) -> tuple[float, float]:
+    """One pass over a fresh sample of the training windows; (mean loss, accuracy). With
+    ``teachers`` the loss mixes the labels and the teachers' probabilities (distill_weight)."""
     model.train()
     idx = epoch_sample(train_w, cfg.max_windows_per_clip, rng)
     tot_loss, tot_ok, tot_n = 0.0, 0, 0
@@ -158,6 +161,9 @@ def train_epoch(model: nn.Module, recipe: Recipe, loss_fn: nn.Module, train_w: W
         x = torch.from_numpy(window_features(win, fcfg))
         logits = model(x)
         loss = loss_fn(logits, y)
+        if teachers is not None:
+            w = cfg.distill_weight
+            loss = (1 - w) * loss + w * distill_loss(logits, teachers.targets(win))
         recipe.step(loss)
         tot_loss += float(loss.detach()) * len(b)
         tot_ok += int((logits.argmax(1) == y).sum())
@@ -201,6 +207,8 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
         model = new_model(cfg, fcfg, len(classes), train_w, rng)
     val = validation_windows(val_seqs, joints, classes, cfg, fcfg) if val_seqs else None
     swap = swap_table(classes, cfg.mirror_swap)
+    teachers = (Teachers(cfg.distill_from, list(classes), cfg.window_frames, cfg.rate_hz)
+                if cfg.distill_from else None)
     recipe = make_recipe(model, cfg, train_w, rng)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     history: list[dict] = []
@@ -211,7 +219,8 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
     for epoch in bar:
         if windows.rerender and epoch > 1:
             train_w = windows.build()
-        loss, acc = train_epoch(model, recipe, loss_fn, train_w, cfg, acfg, fcfg, swap, rng)
+        loss, acc = train_epoch(model, recipe, loss_fn, train_w, cfg, acfg, fcfg, swap, rng,
+                                teachers)
         rec = {"epoch": epoch, "train_loss": loss, "train_acc": acc, "lr": recipe.lr,
                "seconds": time.monotonic() - t_start}
         if val is not None:
@@ -241,6 +250,8 @@ def train_model(train_seqs: list[SkeletonSequence], val_seqs: list[SkeletonSeque
                    joints_left_out=[j for j in JOINT_NAMES if j not in joints])
     if init is not None:
         summary["init"] = init.provenance(list(classes))
+    if teachers is not None:
+        summary["distilled_from"] = teachers.provenance()
     ckpt = Checkpoint(model, list(classes), cfg.window_frames, cfg.stride_frames, cfg.rate_hz,
                       fcfg, training_data=summary, training_config=cfg.to_dict(), joints=joints)
     return ckpt, history
