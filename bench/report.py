@@ -32,6 +32,9 @@ VIEW_RECIPES = {
     "prev": "elevation 0-85, shoulder-aware scale, 150 epochs (shipped before, seed 0)",
     "new": "walk and jog merged, 400 epochs (the shipped model, mirror averaging off)",
     "new+mirror": "**shipped**: the same models served with mirror averaging (the default)",
+    "side": "one side only: azimuth 45-135 (config/train_utd_side.yaml)",
+    "distilled+mirror": "distilled from the three shipped-recipe models, mirror averaging",
+    "distilled": "distilled from the three shipped-recipe models, mirror averaging off",
 }
 #: Walker result files and the model each measured.
 WALKER_FILES = (
@@ -311,6 +314,12 @@ def viewpoints() -> str:
                          if merged else "") + ". Targets: frontal >= "
                       f"{t['frontal']}, every placement >= {t['other']}, mean >= {t['mean']}.",
                       table(head, _view_rows(d))]
+    side = load("viewpoints_side.json")
+    if side:
+        parts += ["A camera whose side is known (`config/train_utd_side.yaml`: azimuth 45-135, the "
+                  "operator's right; no mirroring), beside the all-around models on the same "
+                  f"placements (`{side['command'].split(' --model')[0]} --model NAME=RUN ...`):",
+                  table(head, _view_rows(side))]
     da, v = load("viewpoints_direction_agnostic.json"), load("viewpoints.json")
     if da and v and "new+mirror" in v["summary"]:
         a, b = v["summary"]["new+mirror"], next(iter(da["summary"].values()))

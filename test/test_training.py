@@ -118,18 +118,13 @@ def test_windows_per_frame_labels_and_epoch_cap():
 
 
 def test_tiny_real_training_run_beats_chance(shared_data, tmp_path):
+    from tiny_training import tiny_utd_config
+
     from har_ros.classifier import ActionClassifier
     from har_ros.training import train_and_evaluate
 
     # 6 classes (chance 1/6), 2 train subjects, 1 unseen test subject.
-    cfg = {
-        "dataset": "utd", "data_root": str(shared_data / "utd_mhad"),
-        "dataset_options": {"actions": [3, 4, 13, 16, 22, 27], "subjects": [1, 3, 2]},
-        "split": "cross_subject", "train_subjects": ["s1", "s3"], "test_subjects": ["s2"],
-        "val_fraction": 0.15, "rate_hz": 10.0, "window_s": 2.0, "stride_s": 0.3,
-        "train_stride_s": 0.1, "model": {"hidden_size": 32}, "epochs": 30,
-        "batch_size": 32, "lr": 0.005, "seed": 0, "threads": 1,
-    }
+    cfg = tiny_utd_config(shared_data)
     m = train_and_evaluate(cfg, tmp_path / "run", progress=False, eval_fps=(5.0,), plots=True)
     assert m["clip_accuracy"] >= 0.5, m["clip_accuracy"]
     for name in ("model.safetensors", "model.json", "metrics.json", "confusion.png", "curves.png"):
@@ -246,21 +241,16 @@ def test_seed_baseline_overrides_features_model_and_augmentation():
 def test_virtual_camera_training_recognises_unseen_people_from_the_side(shared_data, tmp_path):
     """Training clips rendered through random cameras: an unseen subject filmed from the
     side (az 90) and from above (el 60) is recognised well above chance (1/6)."""
+    from tiny_training import TINY_ACTIONS as actions
+    from tiny_training import tiny_utd_config
+
     from har_ros.classifier import ActionClassifier
     from har_ros.data.utd import load_utd_mhad
     from har_ros.training import train_and_evaluate
     from har_ros.viewpoint import VirtualCamera, render_sequence
 
-    actions = [3, 4, 13, 16, 22, 27]
-    cfg = {
-        "dataset": "utd", "data_root": str(shared_data / "utd_mhad"),
-        "dataset_options": {"actions": actions, "subjects": [1, 3, 2]},
-        "split": "cross_subject", "train_subjects": ["s1", "s3"], "test_subjects": ["s2"],
-        "val_fraction": 0.15, "rate_hz": 10.0, "window_s": 2.0, "stride_s": 0.3,
-        "train_stride_s": 0.1, "model": {"hidden_size": 32}, "epochs": 30,
-        "batch_size": 32, "lr": 0.005, "seed": 0, "threads": 1,
-        "virtual_cameras": {"elevation_deg": [0, 70], "travel": {"walk": [0.8, 1.6]}},
-    }
+    cfg = tiny_utd_config(shared_data, virtual_cameras={"elevation_deg": [0, 70],
+                                                        "travel": {"walk": [0.8, 1.6]}})
     train_and_evaluate(cfg, tmp_path / "run", progress=False, eval_fps=(), plots=False)
     clf = ActionClassifier.load(tmp_path / "run")
     assert clf.checkpoint.training_config["virtual_cameras"]["elevation_deg"] == [0, 70]

@@ -12,21 +12,12 @@ from har_ros.errors import ConfigError
 from har_ros.training import TrainConfig
 from har_ros.training.distill import Teachers, distill_loss
 
-ACTIONS = [3, 4, 13, 16, 22, 27]  # wave, clap, boxing, arm_curl, jog, squat
-
 
 def _cfg(shared_data, **more) -> dict:
-    cfg = {
-        "dataset": "utd", "data_root": str(shared_data / "utd_mhad"),
-        "dataset_options": {"actions": ACTIONS, "subjects": [1, 3, 2]},
-        "split": "cross_subject", "train_subjects": ["s1", "s3"], "test_subjects": ["s2"],
-        "val_fraction": 0.15, "rate_hz": 10.0, "window_s": 2.0, "stride_s": 0.3,
-        "train_stride_s": 0.1, "model": {"hidden_size": 32}, "epochs": 30,
-        "batch_size": 32, "lr": 0.005, "seed": 0, "threads": 1,
-        "augment": {"mirror": 0.5}, "mirror_swap": {"swipe_left": "swipe_right"},
-    }
-    cfg.update(more)
-    return cfg
+    from tiny_training import tiny_utd_config
+
+    return tiny_utd_config(shared_data, augment={"mirror": 0.5},
+                           mirror_swap={"swipe_left": "swipe_right"}, **more)
 
 
 def test_distill_loss_is_cross_entropy_against_probabilities():
@@ -76,8 +67,10 @@ def test_student_learns_the_teachers_answers_not_the_labels(shared_data, tmp_pat
     student = ActionClassifier.load(tmp_path / "student")
     assert student.checkpoint.training_data["distilled_from"] == {
         "teachers": [str(tmp_path / "swapped")]}
+    from tiny_training import TINY_ACTIONS
+
     claps = [s for s in load_utd_mhad(shared_data / "utd_mhad", subjects=[2],
-                                      actions=ACTIONS).sequences if s.label == clap]
+                                      actions=TINY_ACTIONS).sequences if s.label == clap]
     said = {name: evaluate_sequences(clf, claps)["clip_pred"]
             for name, clf in (("teacher", ActionClassifier.load(tmp_path / "teacher")),
                               ("student", student))}
