@@ -4,8 +4,9 @@ The run folder holds the checkpoint (model.safetensors + model.json), metrics.js
 window-level test results, test accuracy at 30/10/5 fps input, training history), the test
 confusion matrix (confusion.png) and training curves (curves.png).
 
-Relative paths inside the config file (data_root, init_from, dataset_options.label_map)
-are relative to the config file's folder; paths given as flags, to the current directory.
+Relative paths inside the config file (data_root, init_from, distill_from,
+dataset_options.label_map) are relative to the config file's folder; paths given as flags, to
+the current directory.
 
 Splits (config key ``split``; the test side is never trained on, and validation clips come
 from the training side only):
@@ -27,6 +28,11 @@ for this data's classes (classes with the same name start from its head rows). T
 the init model's window, sampling rate, features, joints, standardisation and architecture
 (its input layer expects them) and prints every config value it overrode; the run folder
 records init_from and freeze in model.json (training_data.init) and metrics.json (init).
+
+Distillation: distill_from (a list of model folders with this run's classes, window and rate)
+adds the cross-entropy against their averaged probabilities to the loss, weighted by
+distill_weight (the labels get the rest): one network learns what an ensemble agrees on
+(config/train_utd_distill.yaml).
 
 Examples:
   har-ros train --config config/train_utd.yaml --seed 1 --out runs/utd_s1
