@@ -328,8 +328,9 @@ def viewpoints() -> str:
             "draw_circle_CW = draw_circle_CCW (`bench/results/viewpoints_direction_agnostic."
             "json`), the side view az 90 / el 0 rises from "
             f"{a['az90_el0']['mean']:.3f} to {b['az90_el0']['mean']:.3f}: seen from the side "
-            "those pairs differ only along the camera's axis, a direction a 2D skeleton does "
-            f"not show. From behind (az 180 / el 0: {b['az180_el0']['mean']:.3f} either way) "
+            "those pairs differ along the camera's axis, and a model that also sees the other "
+            "side (and mirror images) mixes them up; one trained for that side alone does not "
+            f"(above). From behind (az 180 / el 0: {b['az180_el0']['mean']:.3f} either way) "
             "most misses are knock taken for wave, catch for throw and throw for swipe_left.")
     ab = load("viewpoint_ablations.json")
     if ab:
