@@ -48,6 +48,8 @@ DEFAULT_INIT = ROOT / "har_ros" / "models" / "default"
 #: Targets from issue 15: points over scratch at 5 clips per class, fraction of the
 #: full-data accuracy at 10 clips per class.
 TARGET_GAIN_5 = 0.15
+#: Method lp_ft: the encoder's learning rate as a fraction of the head's after the probe.
+LP_FT_ENCODER_LR = 0.1
 TARGET_FRACTION_10 = 0.90
 
 
@@ -69,10 +71,13 @@ def draw_clips(labels: list[int], train: list[int], k: int, draw: int) -> list[i
 
 def run_one(ds, fit: list[int], test: list[int], base: dict, init: str, freeze: str,
             draw: int, epochs: int, pool: list[int] | None = None,
-            fractions: tuple[float, ...] = (), labels: list[int] | None = None) -> dict:
+            fractions: tuple[float, ...] = (), labels: list[int] | None = None,
+            lp_ft: bool = False, student_epochs: int | None = None) -> dict:
     """Train on ``fit`` (from ``init`` or scratch) and score on ``test``; with ``fractions``,
     self-training rounds on the unlabelled ``pool`` (its labels are never read in training;
-    ``labels`` is read afterwards only to report how many pseudo labels were right)."""
+    ``labels`` is read afterwards only to report how many pseudo labels were right); with
+    ``lp_ft``, a linear probe (``epochs``, encoder frozen) then ``epochs`` of fine-tuning
+    with the encoder at LP_FT_ENCODER_LR of the head's learning rate."""
     from har_ros.classifier import ActionClassifier
     from har_ros.training import TrainConfig, evaluate_sequences, train_model
     from har_ros.training.init_from import load_init
@@ -93,12 +98,31 @@ def run_one(ds, fit: list[int], test: list[int], base: dict, init: str, freeze: 
         return float((pred["clip_true"] == pred["clip_pred"]).mean())
 
     t0 = time.monotonic()
+    if lp_ft:  # linear probe (encoder frozen), then everything with the encoder at lr/10
+        import tempfile
+
+        from har_ros.checkpoint import save_checkpoint
+
+        fit_seqs = [ds.sequences[i] for i in fit]
+        probe, _ = train_model(fit_seqs, [], ds.classes,
+                               TrainConfig.from_dict(dict(cfg, freeze="encoder")),
+                               progress=False)
+        with tempfile.TemporaryDirectory() as tmp:
+            save_checkpoint(probe, tmp)
+            ckpt, _ = train_model(fit_seqs, [], ds.classes, TrainConfig.from_dict(
+                dict(cfg, init_from=tmp, freeze="none", encoder_lr_scale=LP_FT_ENCODER_LR)),
+                progress=False)
+        minutes = (time.monotonic() - t0) / 60
+        return {"accuracy": score(ckpt), "probe_accuracy": score(probe),
+                "train_minutes": round(minutes, 3), "epochs": epochs,
+                "encoder_lr_scale": LP_FT_ENCODER_LR}
     if not fractions:
         ckpt, _ = train_model([ds.sequences[i] for i in fit], [], ds.classes,
                               TrainConfig.from_dict(cfg), progress=False)
         minutes = (time.monotonic() - t0) / 60
         return {"accuracy": score(ckpt), "train_minutes": round(minutes, 3), "epochs": epochs}
-    cfg.update(labelled_per_class=1, self_training=list(fractions))
+    cfg.update(labelled_per_class=1, self_training=list(fractions),
+               self_training_epochs=student_epochs)
     rounds: list[dict] = []
 
     def on_round(r: int, ckpt, kept: np.ndarray, pseudo: np.ndarray) -> None:
@@ -117,13 +141,15 @@ def run_one(ds, fit: list[int], test: list[int], base: dict, init: str, freeze: 
     train_minutes = sum(r["train_minutes"] for r in st["rounds"])
     return {"accuracy": rounds[-1]["accuracy"], "teacher_accuracy": rounds[0]["accuracy"],
             "train_minutes": round(train_minutes, 3), "epochs": epochs,
-            "self_training": list(fractions), "unlabelled_clips": len(pool),
+            "self_training": list(fractions), "student_epochs": student_epochs or epochs,
+            "unlabelled_clips": len(pool),
             "rounds": rounds, "wall_minutes": round((time.monotonic() - t0) / 60, 3)}
 
 
 def method_of(run: dict) -> str:
-    """'plain' (the labelled clips only; runs from before self-training have no key) or
-    'self_train' (plus pseudo-labelled unlabelled train clips)."""
+    """'plain' (the labelled clips only; runs from before self-training have no key),
+    'lp_ft' (the same, linear probe then fine-tuning) or 'self_train' (plus pseudo-labelled
+    unlabelled train clips)."""
     return run.get("method", "plain")
 
 
@@ -135,12 +161,19 @@ def group_key(k: int, init: str, freeze: str, method: str) -> str:
 def summarise(runs: list[dict], full: float | None) -> dict:
     """Mean / std of the accuracy per (clips per class, init, freeze, method), and the
     targets: for plain fine-tuning (as issue 15 set them) and for self-training, whose gain
-    is given over plain scratch (the issue's baseline) and over self-trained scratch (what
-    the init model adds when both see the unlabelled clips)."""
+    is given over plain scratch (the issue's baseline), over the self-training runs'
+    scratch teachers (plain scratch with the current init model's window and features; the
+    older plain scratch runs used the previous default's) and over self-trained scratch
+    (what the init model adds when both see the unlabelled clips). Group '.../teacher':
+    the teachers (round 0) of the self-training runs."""
     out: dict = {}
     for r in runs:
         key = group_key(r["clips_per_class"], r["init"], r["freeze"], method_of(r))
         out.setdefault(key, []).append(r)
+        if method_of(r) == "self_train":  # its teacher is a plain run of today's settings
+            key = group_key(r["clips_per_class"], r["init"], r["freeze"], "teacher")
+            out.setdefault(key, []).append(dict(r, accuracy=r["teacher_accuracy"],
+                                                method="teacher"))
     summary = {}
     for key, rs in sorted(out.items()):
         acc = [r["accuracy"] for r in rs]
@@ -161,7 +194,9 @@ def summarise(runs: list[dict], full: float | None) -> dict:
             ("self_train_gain_over_self_trained_scratch_at_5", "5/default/none/self_train",
              "5/scratch/none/self_train"),
             ("scratch_self_train_gain_over_scratch_at_5", "5/scratch/none/self_train",
-             "5/scratch/none")):
+             "5/scratch/none"),
+            ("self_train_gain_over_scratch_teacher_at_5", "5/default/none/self_train",
+             "5/scratch/none/teacher")):
         if mean(key) is not None and mean(base) is not None:
             gain = mean(key) - mean(base)
             targets[name] = {"value": gain, "target": TARGET_GAIN_5,
@@ -191,11 +226,15 @@ def plot(summary: dict, full: float | None, path: Path) -> None:
         name = "from scratch" if init == "scratch" else f"from {Path(init).name}"
         if freeze != "none":
             name += f" (freeze {freeze})"
+        if method == "teacher":
+            continue  # the same models as plain runs
         if method == "self_train":
             name += " + self-training on unlabelled train clips"
+        elif method == "lp_ft":
+            name += ", linear probe then fine-tune"
         ax.errorbar([g["clips_per_class"] for g in gs], [g["accuracy_mean"] for g in gs],
                     yerr=[g["accuracy_std"] for g in gs], marker="o", capsize=3, label=name,
-                    ls="--" if method == "self_train" else "-")
+                    ls={"self_train": "--", "lp_ft": ":"}.get(method, "-"))
     if full:
         ax.axhline(full, color="grey", ls="--", label=f"all 1,258 clips ({full:.3f})")
     ax.set_xscale("log")
@@ -226,12 +265,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="'default' (har_ros/models/default), 'scratch' or a model folder")
     p.add_argument("--freeze", default="none", choices=("none", "encoder"))
     p.add_argument("--epochs", type=int, default=40)
-    p.add_argument("--methods", nargs="+", default=["plain"], choices=("plain", "self_train"),
-                   help="'plain': the k labelled clips per class only; 'self_train': plus "
+    p.add_argument("--methods", nargs="+", default=["plain"],
+                   choices=("plain", "lp_ft", "self_train"),
+                   help="'plain': the k labelled clips per class only; 'lp_ft': the same, "
+                   "linear probe then fine-tuning (init models only); 'self_train': plus "
                    "self-training on the rest of the official train split, unlabelled")
     p.add_argument("--self-training", type=float, nargs="+", default=[0.5, 1.0],
                    help="self-training fractions, one per round (har-ros train's "
                    "self_training)")
+    p.add_argument("--student-epochs", type=int, default=30,
+                   help="epochs of each self-training student (self_training_epochs; the "
+                   "full-data recipe's 30)")
     p.add_argument("--out", type=Path, default=RESULTS)
     p.add_argument("--plot", type=Path, default=PLOT)
     p.add_argument("--append", action="store_true", help="keep the runs already in --out")
@@ -255,11 +299,13 @@ def main(argv: list[str] | None = None) -> int:
             fit = draw_clips(labels, train, k, draw)
             chosen = set(fit)
             pool = [i for i in train if i not in chosen]
-            for init, method in [(i, m) for m in args.methods for i in inits]:
+            for init, method in [(i, m) for m in args.methods for i in inits
+                                 if not (m == "lp_ft" and i == "scratch")]:
                 freeze = args.freeze if init != "scratch" else "none"
                 fractions = tuple(args.self_training) if method == "self_train" else ()
                 r = run_one(ds, fit, test, base, init, freeze, draw, args.epochs, pool,
-                            fractions, labels)
+                            fractions, labels, lp_ft=method == "lp_ft",
+                            student_epochs=args.student_epochs)
                 name = "scratch" if init == "scratch" else (
                     "default" if Path(init) == DEFAULT_INIT else init)
                 r.update(clips_per_class=k, draw=draw, init=name, freeze=freeze,
@@ -269,12 +315,14 @@ def main(argv: list[str] | None = None) -> int:
                       f"{r['accuracy']:.3f} ({r['train_minutes']:.1f} min)", flush=True)
                 summary = summarise(runs, full)
                 doc = {"benchmark": "few-shot adaptation to Penn Action (official split)",
-                       "command": "nice -n 5 python -m bench.bench_few_shot",
+                       "command": "nice -n 5 python -m bench.bench_few_shot "
+                                  "(each run: its own command)",
                        "init_model": INIT_MODEL_NOTE,
                        "recipe": "config/train_penn.yaml, init model's window/rate/features, "
                                  f"{args.epochs} epochs, no validation, final weights",
                        "self_training": "method self_train: the plain run is the teacher; "
-                                        "per round a student (same recipe and start) is "
+                                        "per round a student (same recipe and start, "
+                                        "student_epochs epochs) is "
                                         "trained on the k labelled clips per class plus the "
                                         "most confident fraction, per predicted class, of the "
                                         "other official train clips, labelled with the "

@@ -76,6 +76,8 @@ def test_config_checks_the_self_training_options():
     for bad in ([0.0], [1.5], 0.5, [True]):
         with pytest.raises(ConfigError, match="fractions in"):
             _cfg(self_training=bad)
+    with pytest.raises(ConfigError, match="self_training_epochs must be >= 1"):
+        _cfg(self_training_epochs=0)
     with pytest.raises(ConfigError, match="labelled_per_class must be >= 0"):
         _cfg(labelled_per_class=-1, self_training=[])
     per_frame = SkeletonSequence(np.ones((20, 18, 3), np.float32), np.arange(20) / 15.0,
@@ -136,13 +138,15 @@ def test_train_tool_self_trains_on_real_utd_clips(shared_data, tmp_path, capsys)
         "seed": 0, "threads": 1}))
     out = tmp_path / "run"
     assert main(["train", "--config", str(cfg), "--labelled-per-class", "1",
-                 "--self-training", "1.0", "--out", str(out), "--no-progress"]) == 0
+                 "--self-training", "1.0", "--set", "self_training_epochs=3", "--out", str(out),
+                 "--no-progress"]) == 0
     assert "self_training round 1" in capsys.readouterr().out
     metrics = json.loads((out / "metrics.json").read_text())
     st = metrics["self_training"]
     # 2 subjects x 4 trials x 3 actions = 24 train clips: 3 labelled, 21 unlabelled
     assert st["labelled_clips"] == 3 and st["unlabelled_clips"] == 21
     assert [r["pseudo_labelled"] for r in st["rounds"]] == [0, 21]
+    assert len(metrics["history"]) == 3  # the student's own epochs (the teacher ran 6)
     meta = json.loads((out / "model.json").read_text())
     assert meta["training_data"]["labelled_per_class"] == 1
     assert meta["training_data"]["train_sequences"] == 24

@@ -125,6 +125,9 @@ class TrainConfig:
     #: round. Needs ``labelled_per_class`` and clip-labelled data
     #: (:mod:`har_ros.training.self_training`). [] = off.
     self_training: list = field(default_factory=list)
+    #: Epochs of each self-training student (None: ``epochs``); students see many more clips
+    #: than the teacher, so fewer epochs do.
+    self_training_epochs: int | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
@@ -156,6 +159,9 @@ class TrainConfig:
                 for f in cfg.self_training):
             raise ConfigError("self_training must be a list of fractions in (0, 1], one per "
                               f"round (e.g. [0.5, 1.0]), got {cfg.self_training!r}")
+        if cfg.self_training_epochs is not None and cfg.self_training_epochs < 1:
+            raise ConfigError(f"self_training_epochs must be >= 1 or null, got "
+                              f"{cfg.self_training_epochs}")
         if cfg.self_training and not cfg.labelled_per_class:
             raise ConfigError("self_training needs labelled_per_class (the training clips "
                               "beyond it are the unlabelled pool); set labelled_per_class")

@@ -7,8 +7,9 @@ averaged over the clip, as evaluation does; the clips' own labels are replaced b
 prediction, so they are never read). Per round, for each class, the most confident
 ``fraction`` of the clips the teacher assigns to it become training clips of that class
 (class-balanced, so a class the teacher over-predicts cannot swamp the others); a student is
-trained from the same start (``init_from`` or scratch) on the labelled plus the pseudo-labelled
-clips and teaches the next round. The final student is the model.
+trained from the same start (``init_from`` or scratch; ``self_training_epochs``) on the
+labelled plus the pseudo-labelled clips and teaches the next round. The final student is the
+model.
 
 Measured on Penn Action (bench/bench_few_shot.py, ``--methods self_train``): see
 bench/results/few_shot.json and docs/few_shot.md.
@@ -87,6 +88,8 @@ def self_train(labelled: list[SkeletonSequence], val: list[SkeletonSequence],
     ``on_round(round, checkpoint, pool_indices, pseudo_labels)``, if given, sees every model
     (round 0: the teacher, with empty arrays) and the pseudo labels it was trained with."""
     blind = unlabelled(pool)
+    student = replace(cfg, epochs=cfg.self_training_epochs or cfg.epochs,
+                      patience=max(cfg.patience, cfg.self_training_epochs or 0))
     ckpt, history = train_model(labelled, val, classes, cfg, progress, data_summary)
     rounds = [{"round": 0, "fraction": 0.0, "pseudo_labelled": 0,
                "train_minutes": ckpt.training_data["train_minutes"]}]
@@ -99,7 +102,7 @@ def self_train(labelled: list[SkeletonSequence], val: list[SkeletonSequence],
         if not progress:
             print(f"self_training round {r}: {len(keep)} of {len(blind)} unlabelled clips "
                   f"pseudo-labelled (fraction {fraction})", flush=True)
-        ckpt, history = train_model(labelled + pseudo, val, classes, cfg, progress,
+        ckpt, history = train_model(labelled + pseudo, val, classes, student, progress,
                                     data_summary)
         counts = np.bincount(pred[keep], minlength=len(classes))
         rounds.append({"round": r, "fraction": float(fraction), "pseudo_labelled": len(keep),
