@@ -365,29 +365,39 @@ def few_shot() -> str:
     if not d:
         return ""
     groups = d["summary"]["groups"]
-    inits = sorted({(g["init"], g["freeze"]) for g in groups.values()})
+    # (init, freeze, method); the default's self-training teachers are its plain runs
+    inits = sorted({(g["init"], g["freeze"], g.get("method", "plain"))
+                    for g in groups.values()
+                    if not (g.get("method") == "teacher" and g["init"] != "scratch")})
     shots = sorted({g["clips_per_class"] for g in groups.values()})
     name = {("scratch", "none"): "from scratch", ("default", "none"): "fine-tuned from default",
             ("default", "encoder"): "default, encoder frozen",
             ("previous_default", "none"): "fine-tuned from the previous default",
             ("previous_default", "encoder"): "previous default, encoder frozen"}
+    method_name = {"lp_ft": " (linear probe first)",
+                   "teacher": " (re-measured: the self-training teachers)",
+                   "self_train": " + self-training on the unlabelled rest of the train split"}
     rows = []
     for n in shots:
         cells = []
         for key in inits:
-            g = groups.get(f"{n}/{key[0]}/{key[1]}")
+            suffix = "" if key[2] == "plain" else f"/{key[2]}"
+            g = groups.get(f"{n}/{key[0]}/{key[1]}{suffix}")
             cells.append(f"{g['accuracy_mean']:.3f} ± {g['accuracy_std']:.3f} ({g['draws']})"
                          if g else "")
         rows.append([n, *cells])
+    header = [name.get(k[:2], f"{k[0]}, freeze {k[1]}") + method_name.get(k[2], "")
+              for k in inits]
     return "\n\n".join([
         "## Few-shot adaptation",
         f"`python -m bench.bench_few_shot`: {d['benchmark']}; {d['recipe']}; init model: "
         f"{d['init_model']}. Clip accuracy "
         f"on the official test split, mean ± std (draws of training clips). Full data: "
         f"{d['full_data_accuracy']:.3f} ({d['full_data_source']}). Targets: +0.15 over scratch "
-        "at 5 clips per class; >= 90 % of full data at 10. Plot: [few_shot.png](few_shot.png).",
-        table(["clips per class", *(name.get(k, f"{k[0]}, freeze {k[1]}") for k in inits)],
-              rows)])
+        "at 5 clips per class; >= 90 % of full data at 10. Plot: [few_shot.png](few_shot.png)."
+        + (" Self-training: " + d["self_training"] + "; details in "
+           "[few_shot.md](few_shot.md)." if "self_training" in d else ""),
+        table(["clips per class", *header], rows)])
 
 
 def bags() -> str:

@@ -34,11 +34,21 @@ adds the cross-entropy against their averaged probabilities to the loss, weighte
 distill_weight (the labels get the rest): one network learns what an ensemble agrees on
 (config/train_utd_distill.yaml).
 
+Few labelled clips, many unlabelled: --labelled-per-class K keeps K labelled clips per class
+of the training part; --self-training 0.5 1.0 then pseudo-labels the other training clips
+without reading their labels (a model trained on the K clips per class labels them, its most
+confident half per class are added and a new model trained, then all of them with the new
+model's labels). The gain comes from the unlabelled clips, with or without --init-from
+(measured: docs/few_shot.md). self_training_epochs (--set) sets the epochs of each round's
+model.
+
 Examples:
   har-ros train --config config/train_utd.yaml --seed 1 --out runs/utd_s1
   har-ros train --config config/train_penn.yaml --set window_s=1.5 --set model.hidden_size=96
   har-ros train --config config/train_own.yaml --data-root data/cell/manifest.csv \
       --label-map data/cell/labels.yaml --init-from har_ros/models/default --out runs/cell
+  har-ros train --config config/train_penn.yaml --labelled-per-class 5 --self-training 0.5 1.0 \
+      --set val_fraction=0 --set select=last --out runs/penn_5shot_st
 """
 
 from __future__ import annotations
@@ -71,6 +81,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--freeze", choices=FREEZE, default=None,
                         help="with --init-from: 'encoder' trains the new head only, 'none' "
                         "(default) every weight")
+    parser.add_argument("--labelled-per-class", type=int, default=None, metavar="K",
+                        help="keep only K labelled clips per class of the training part "
+                        "(random, per --seed); the rest are left out, or with "
+                        "--self-training become its unlabelled pool (labels never read)")
+    parser.add_argument("--self-training", type=float, nargs="+", default=None,
+                        metavar="FRACTION",
+                        help="self-training rounds on the unlabelled pool, one fraction each "
+                        "(e.g. 0.5 1.0): per round the most confident fraction of the clips "
+                        "the current model assigns to each class are added with that class "
+                        "and a new model is trained; needs --labelled-per-class")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--baseline", choices=BASELINES, default=None,
                         help="a baseline of the predecessor project (LSTM-HAR for 2D pose): "
@@ -100,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
                                     "data_root": absolute(args.data_root), "fold": args.fold,
                                     "threads": args.threads, "baseline": args.baseline,
                                     "split": args.split, "init_from": absolute(args.init_from),
-                                    "freeze": args.freeze},
+                                    "freeze": args.freeze,
+                                    "labelled_per_class": args.labelled_per_class,
+                                    "self_training": args.self_training},
                       args.set)
     if args.label_map is not None:
         cfg["dataset_options"] = {**(cfg.get("dataset_options") or {}),

@@ -9,7 +9,8 @@ early stopping on validation loss. Evaluation averages window probabilities over
 Modules: :mod:`.config` (TrainConfig, YAML loading, predecessor baselines), :mod:`.splits`,
 :mod:`.data` (sequences -> windows), :mod:`.recipes` (optimisers and schedules),
 :mod:`.loop` (epochs, early stopping, checkpoint), :mod:`.init_from` (start from another
-model's encoder), :mod:`.evaluation`, :mod:`.run` (a whole run writing its folder).
+model's encoder), :mod:`.self_training` (few labelled clips plus pseudo-labelled ones),
+:mod:`.evaluation`, :mod:`.run` (a whole run writing its folder).
 """
 
 import importlib
@@ -25,6 +26,7 @@ _EXPORTS = {
     "InitModel": "init_from", "init_network": "init_from", "load_init": "init_from",
     "evaluate_sequences": "evaluation", "evaluation_report": "evaluation",
     "train_model": "loop",
+    "draw_per_class": "self_training", "self_train": "self_training",
     "EVAL_INPUT_FPS": "run", "train_and_evaluate": "run",
     "clip_label": "splits", "cut_blocks": "splits", "split_dataset": "splits",
     "split_indices": "splits", "validation_split": "splits",

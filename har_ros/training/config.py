@@ -121,6 +121,21 @@ class TrainConfig:
     #: With ``distill_from``: weight of the teachers' probabilities in the loss (the labels
     #: get 1 - this).
     distill_weight: float = 0.5
+    #: Keep only this many labelled clips per class of the training part (drawn at random
+    #: with ``seed``, before the validation clips are taken from them; 0 = all): the
+    #: few-shot setting. The other training clips are left out, or with ``self_training``
+    #: become its unlabelled pool (their labels are never read).
+    labelled_per_class: int = 0
+    #: Self-training (pseudo-labelling) rounds, one fraction each, e.g. [0.5, 1.0]: a
+    #: teacher trained on the labelled clips labels the unlabelled pool, and per round the
+    #: most confident fraction of the clips it assigns to each class join the labelled
+    #: clips to train a student (``epochs``, from the same start), which teaches the next
+    #: round. Needs ``labelled_per_class`` and clip-labelled data
+    #: (:mod:`har_ros.training.self_training`). [] = off.
+    self_training: list = field(default_factory=list)
+    #: Epochs of each self-training student (None: ``epochs``); students see many more clips
+    #: than the teacher, so fewer epochs do.
+    self_training_epochs: int | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
@@ -151,6 +166,19 @@ class TrainConfig:
             raise ConfigError(f"distill_weight must be in (0, 1], got {cfg.distill_weight}")
         if not 0.0 <= cfg.encoder_lr_scale <= 1.0:
             raise ConfigError(f"encoder_lr_scale must be in [0, 1], got {cfg.encoder_lr_scale}")
+        if cfg.labelled_per_class < 0:
+            raise ConfigError(f"labelled_per_class must be >= 0, got {cfg.labelled_per_class}")
+        if not isinstance(cfg.self_training, list) or not all(
+                isinstance(f, (int, float)) and not isinstance(f, bool) and 0 < f <= 1
+                for f in cfg.self_training):
+            raise ConfigError("self_training must be a list of fractions in (0, 1], one per "
+                              f"round (e.g. [0.5, 1.0]), got {cfg.self_training!r}")
+        if cfg.self_training_epochs is not None and cfg.self_training_epochs < 1:
+            raise ConfigError(f"self_training_epochs must be >= 1 or null, got "
+                              f"{cfg.self_training_epochs}")
+        if cfg.self_training and not cfg.labelled_per_class:
+            raise ConfigError("self_training needs labelled_per_class (the training clips "
+                              "beyond it are the unlabelled pool); set labelled_per_class")
         for key, target in cfg.merge_classes.items():
             if not isinstance(key, str) or not (target is None or (isinstance(target, str)
                                                                   and target)):

@@ -14,7 +14,8 @@ from har_ros.training.data import short_clips
 from har_ros.training.evaluation import evaluate_sequences, evaluation_report, rate_rows
 from har_ros.training.init_from import load_init
 from har_ros.training.loop import train_model
-from har_ros.training.splits import split_dataset, validation_split
+from har_ros.training.self_training import draw_per_class, self_train
+from har_ros.training.splits import clip_label, split_dataset, validation_split
 
 #: Input rates at which every run also evaluates the test split (frames per second).
 EVAL_INPUT_FPS = (30.0, 10.0, 5.0)
@@ -38,14 +39,26 @@ def train_and_evaluate(cfg_dict: dict, out_dir: str | Path | None, progress: boo
     ds = merge_classes(load_dataset(cfg.dataset, cfg.data_root, **cfg.dataset_options),
                        cfg.merge_classes)
     ds, train_idx, test_idx = split_dataset(ds, cfg)
+    pool_idx: list[int] = []
+    if cfg.labelled_per_class:
+        train_idx, pool_idx = draw_per_class([clip_label(s) for s in ds.sequences], train_idx,
+                                             cfg.labelled_per_class, cfg.seed + 1000)
     fit_idx, val_idx = validation_split(ds, train_idx, cfg.val_fraction, cfg.seed)
     summary = ds.summary()
     summary.update(split=cfg.split, test_sequences=len(test_idx),
                    train_subjects=sorted({ds.sequences[i].subject for i in train_idx}),
                    test_subjects=sorted({ds.sequences[i].subject for i in test_idx}))
-    ckpt, history = train_model([ds.sequences[i] for i in fit_idx],
-                                [ds.sequences[i] for i in val_idx], ds.classes, cfg,
-                                progress=progress, data_summary=summary)
+    if cfg.labelled_per_class:
+        summary.update(labelled_per_class=cfg.labelled_per_class,
+                       unlabelled_pool=len(pool_idx) if cfg.self_training else 0)
+    fit = [ds.sequences[i] for i in fit_idx]
+    val = [ds.sequences[i] for i in val_idx]
+    if cfg.self_training:
+        ckpt, history = self_train(fit, val, [ds.sequences[i] for i in pool_idx], ds.classes,
+                                   cfg, progress=progress, data_summary=summary)
+    else:
+        ckpt, history = train_model(fit, val, ds.classes, cfg, progress=progress,
+                                    data_summary=summary)
     train_minutes = (time.monotonic() - t0) / 60
     clf = ActionClassifier(ckpt)
     test = [ds.sequences[i] for i in test_idx]
@@ -66,6 +79,7 @@ def train_and_evaluate(cfg_dict: dict, out_dir: str | Path | None, progress: boo
         "selected_epoch": ckpt.training_data.get("selected_epoch"),
         "short_clips_padded": padded,
         "init": ckpt.training_data.get("init"),
+        "self_training": ckpt.training_data.get("self_training"),
         "test": report, "history": history,
     }
     ckpt.metrics = {k: metrics[k] for k in ("clip_accuracy", "clip_macro_f1", "window_accuracy",
