@@ -39,9 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "few_shot.json"
 #: What 'default' and 'previous_default' (runs kept from before the default was retrained)
 #: name in the results.
-INIT_MODEL_NOTE = ("har_ros/models/default (UTD-MHAD, virtual cameras, walk and jog merged, "
-                   "400 epochs); previous_default: the default before it (27 classes, 150 "
-                   "epochs, commit e3daa5f)")
+INIT_MODEL_NOTE = ("har_ros/models/default when measured (the runs so far: UTD-MHAD, virtual "
+                   "cameras, walk and jog merged, 400 epochs, the default before the 800-epoch "
+                   "one); previous_default: the default before it (27 classes, 150 epochs, "
+                   "commit e3daa5f)")
 PLOT = ROOT / "docs" / "few_shot.png"
 CONFIG = ROOT / "config" / "train_penn.yaml"
 DEFAULT_INIT = ROOT / "har_ros" / "models" / "default"

@@ -30,11 +30,13 @@ VIEW_RECIPES = {
     "old": "frontal projections only (shipped first)",
     "before": "virtual cameras, elevation 0-70, detector errors",
     "prev": "elevation 0-85, shoulder-aware scale, 150 epochs (shipped before, seed 0)",
-    "new": "walk and jog merged, 400 epochs (the shipped model, mirror averaging off)",
-    "new+mirror": "**shipped**: the same models served with mirror averaging (the default)",
+    "m400": "walk and jog merged, 400 epochs (shipped before), mirror averaging off",
+    "m400+mirror": "walk and jog merged, 400 epochs (shipped before), mirror averaging",
+    "new": "800 epochs (the shipped recipe), mirror averaging off",
+    "new+mirror": "**shipped**: 800 epochs, served with mirror averaging (the default)",
     "side": "one side only: azimuth 45-135 (config/train_utd_side.yaml)",
-    "distilled+mirror": "distilled from the three shipped-recipe models, mirror averaging",
-    "distilled": "distilled from the three shipped-recipe models, mirror averaging off",
+    "distilled+mirror": "distilled from the three 400-epoch models, mirror averaging",
+    "distilled": "distilled from the three 400-epoch models, mirror averaging off",
 }
 #: Walker result files and the model each measured.
 WALKER_FILES = (
@@ -44,13 +46,16 @@ WALKER_FILES = (
     ("walkers_prev_default.json", "walk and jog apart (shipped before, seed 0)"),
     ("walkers_prev_default_s1.json", "walk and jog apart, seed 1"),
     ("walkers_prev_default_s2.json", "walk and jog apart, seed 2"),
-    ("walkers_default_nomirror.json", "walk and jog merged (seed 0), mirror averaging off"),
-    ("walkers_default_s1_nomirror.json", "merged, seed 1, mirror averaging off"),
-    ("walkers_default_s2_nomirror.json", "merged, seed 2, mirror averaging off"),
-    ("walkers_default_online_nomirror.json", "merged, mirror averaging off, played live"),
-    ("walkers_default.json", "**shipped**: merged (seed 0), mirror averaging (default)"),
-    ("walkers_default_s1.json", "shipped recipe, seed 1, mirror averaging"),
-    ("walkers_default_s2.json", "shipped recipe, seed 2, mirror averaging"),
+    ("walkers_m400_nomirror.json", "merged, 400 epochs (shipped before, seed 0), no mirror "
+                                   "averaging"),
+    ("walkers_m400_s1_nomirror.json", "merged, 400 epochs, seed 1, no mirror averaging"),
+    ("walkers_m400_s2_nomirror.json", "merged, 400 epochs, seed 2, no mirror averaging"),
+    ("walkers_m400.json", "merged, 400 epochs (seed 0), mirror averaging"),
+    ("walkers_m400_s1.json", "merged, 400 epochs, seed 1, mirror averaging"),
+    ("walkers_m400_s2.json", "merged, 400 epochs, seed 2, mirror averaging"),
+    ("walkers_default.json", "**shipped**: 800 epochs (seed 0), mirror averaging (default)"),
+    ("walkers_default_s1.json", "shipped recipe, seed 1"),
+    ("walkers_default_s2.json", "shipped recipe, seed 2"),
     ("walkers_default_online.json", "**shipped**, played live into the action node"),
 )
 
