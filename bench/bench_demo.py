@@ -1,6 +1,6 @@
 """The demo's frame budget: how many of vtest.avi's frames the pipeline keeps at 10 fps.
 
-Run from the repository root: ``python -m bench.bench_demo [--video V] [--precision f32]``.
+Run from the repository root: ``python -m bench.bench_demo [--video V] [--out FILE]``.
 Runs ``har-ros demo`` (camera, pose and action nodes in one process over loopback DDS, the
 annotated video written as results arrive) on the whole clip and reads its timeline.json:
 frames published and processed (the pose node keeps the newest frame and drops the ones that

@@ -63,17 +63,15 @@ def test_views(data_root: Path, detector_errors: str = "", seed: int = 0) -> dic
     return views
 
 
-def evaluate_model(path: str, views: dict[str, list], merge: dict[str, str] | None = None,
-                   mirror_average: str = "auto") -> dict[str, dict]:
-    """Clip accuracy of the model at ``path`` on every view, served with ``mirror_average``
-    (as the action node's parameter). Truth and prediction are compared by class name, after
-    ``merge`` (name -> name, applied to both sides): a model trained with merged classes and
-    one trained without are scored on the same terms."""
-    from har_ros.classifier import ActionClassifier
+def evaluate_model(clf, views: dict[str, list], merge: dict[str, str] | None = None
+                   ) -> dict[str, dict]:
+    """Clip accuracy of ``clf`` (an ActionClassifier, loaded with the action node's
+    mirror_average setting) on every view. Truth and prediction are compared by class name,
+    after ``merge`` (name -> name, applied to both sides): a model trained with merged classes
+    and one trained without are scored on the same terms."""
     from har_ros.data.utd import UTD_CLASSES
     from har_ros.training import evaluate_sequences
 
-    clf = ActionClassifier.load(path, mirror_average=mirror_average)
     merge = merge or {}
     truth_names = np.array([merge.get(c, c) for c in UTD_CLASSES])
     pred_names = np.array([merge.get(c, c) for c in clf.checkpoint.classes])
@@ -90,13 +88,6 @@ def mirror_name(name: str) -> str:
     """Row name of a model served with mirror averaging: new_s1 -> new+mirror_s1."""
     recipe, sep, seed = name.partition("_s")
     return f"{recipe}+mirror{sep}{seed}"
-
-
-def mirror_capable(path: str) -> bool:
-    """Whether the model at ``path`` was trained with mirroring (so it can average)."""
-    from har_ros.classifier import ActionClassifier
-
-    return ActionClassifier.load(path).mirror_averaging
 
 
 def summary(per_model: dict[str, dict]) -> dict[str, dict]:
@@ -151,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
                         "(NAME+mirror, for models trained with mirroring)")
     parser.add_argument("--out", default="", help="JSON file for the results")
     args = parser.parse_args(argv)
+    from har_ros.classifier import ActionClassifier
+
     merge = dict(m.split("=", 1) for m in args.merge)
     t0 = time.monotonic()
     views = test_views(Path(args.data_root), args.detector_errors)
@@ -162,10 +155,11 @@ def main(argv: list[str] | None = None) -> int:
         name, _, path = spec.partition("=")
         for mode in modes:
             row = name if len(modes) == 1 or mode == "off" else mirror_name(name)
-            if mode == "auto" and len(modes) > 1 and not mirror_capable(path):
-                continue
+            clf = ActionClassifier.load(path, mirror_average=mode)
+            if mode == "auto" and len(modes) > 1 and not clf.mirror_averaging:
+                continue  # trained without mirroring: the row would repeat the 'off' one
             print(f"evaluating {row} ({path}) ...", file=sys.stderr)
-            per_model[row] = evaluate_model(path, views, merge, mode)
+            per_model[row] = evaluate_model(clf, views, merge)
     summ = summary(per_model)
     table = markdown(summ)
     print(table)
