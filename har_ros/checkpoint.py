@@ -52,6 +52,7 @@ MAX_WEIGHTS_BYTES = 4 * MAX_PARAMETERS + 16 * 1024 * 1024
 _MODEL_TYPES: dict[str, tuple[type, ...]] = {
     "input_size": (int,), "num_classes": (int,), "hidden_size": (int,), "num_layers": (int,),
     "dropout": (int, float), "pool": (str,), "input_layer": (bool,),
+    "view_bins": (int,),
 }
 
 
@@ -179,7 +180,7 @@ def parameter_count(mcfg: ModelConfig) -> int:
     lstm_in = h if mcfg.input_layer else f
     for layer in range(mcfg.num_layers):
         count += 4 * h * ((lstm_in if layer == 0 else h) + h + 2)
-    return count + h * mcfg.num_classes + mcfg.num_classes
+    return count + h * mcfg.head_size + mcfg.head_size
 
 
 def _model_config(meta: dict, fcfg: FeatureConfig, where: Path) -> ModelConfig:

@@ -39,7 +39,8 @@ def _f32(t: torch.Tensor) -> np.ndarray:
 
 
 class LSTMKernel:
-    """Logits of ``model`` for (B, T, F) unstandardised features, without PyTorch.
+    """Logits of ``model`` for (B, T, F) unstandardised features, without PyTorch (class
+    logits: with view bins, the same marginal as :meth:`LSTMClassifier.forward`).
 
     ``zero_channels`` (F,) bool marks channels that are always 0 at inference (they are
     dropped after folding; a wrong mask changes the result, so only pass what is guaranteed).
@@ -84,9 +85,13 @@ class LSTMKernel:
             # the loops do not check bounds: a wrong shape must never reach them
             raise InputError(f"features must be (B, T >= 1, {self.config.input_size}), "
                              f"got {x.shape}")
-        out = np.empty((x.shape[0], self.config.num_classes), np.float32)
+        out = np.empty((x.shape[0], self.config.head_size), np.float32)
         _forward(x, *self._args, out)
-        return out
+        if self.config.view_bins == 1:
+            return out
+        z = out.reshape(x.shape[0], self.config.view_bins, self.config.num_classes)
+        top = z.max(axis=1)
+        return (top + np.log(np.exp(z - top[:, None]).sum(axis=1))).astype(np.float32)
 
     def proba_windows(self, windows: np.ndarray, features: FeatureConfig, joints: np.ndarray
                       ) -> np.ndarray:
@@ -100,9 +105,12 @@ class LSTMKernel:
             raise InputError(f"{features.num_features} feature channels and joints "
                              f"{joints.shape} do not fit a model of {self.config.input_size} "
                              "inputs and 18 joints")
-        out = np.empty((w.shape[0], self.config.num_classes), np.float32)
+        out = np.empty((w.shape[0], self.config.head_size), np.float32)
         _classify(w, joints, *kernel_flags(features), features.num_features, *self._args, out)
-        return out
+        if self.config.view_bins == 1:
+            return out
+        # softmax over every (view bin, class) pair, summed over the bins: the class marginal
+        return out.reshape(w.shape[0], self.config.view_bins, self.config.num_classes).sum(1)
 
 
 @njit(**_JIT)

@@ -346,13 +346,23 @@ def render_random_views(seqs: list[SkeletonSequence], ranges: CameraRanges,
     """Every 3D sequence through its own random camera from ``ranges`` (clips of a
     ``ranges.travel`` class travel with probability ``travel_prob``, their arms swinging by a
     factor from ``travel_arm_swing``); sequences without 3D joints are returned unchanged."""
+    return render_random_views_with_azimuths(seqs, ranges, classes, rng)[0]
+
+
+def render_random_views_with_azimuths(seqs: list[SkeletonSequence], ranges: CameraRanges,
+                                      classes: list[str], rng: np.random.Generator
+                                      ) -> tuple[list[SkeletonSequence], np.ndarray]:
+    """:func:`render_random_views` and the (N,) azimuth (degrees) of each sequence's camera,
+    NaN for a sequence returned unchanged (no 3D joints)."""
     travel = ranges.travel or {}
     out = []
-    for seq in seqs:
+    azimuths = np.full(len(seqs), np.nan)
+    for i, seq in enumerate(seqs):
         if seq.points3d is None:
             out.append(seq)
             continue
         cam, aim = ranges.sample(rng)
+        azimuths[i] = cam.azimuth_deg
         speed, arms = 0.0, 1.0
         name = classes[seq.label] if isinstance(seq.label, int) else ""
         if name in travel and rng.random() < ranges.travel_prob:
@@ -360,4 +370,4 @@ def render_random_views(seqs: list[SkeletonSequence], ranges: CameraRanges,
             if ranges.travel_arm_swing is not None:
                 arms = float(rng.uniform(*ranges.travel_arm_swing))
         out.append(render_sequence(seq, cam, aim, speed, ranges.travel_gait, arms))
-    return out
+    return out, azimuths

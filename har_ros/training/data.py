@@ -48,6 +48,8 @@ class WindowIndex:
     clips: np.ndarray
     groups: np.ndarray
     window_frames: int
+    #: (N,) camera-azimuth bin of each window (har_ros/view_bins.py), or None when unknown.
+    views: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.starts.shape[0])

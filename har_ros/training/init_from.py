@@ -20,7 +20,7 @@ from har_ros.model import LSTMClassifier
 from har_ros.training.config import TrainConfig
 
 #: ``model`` keys the init model decides (the weights' shapes and how they are read).
-ARCHITECTURE_KEYS = ("hidden_size", "num_layers", "pool", "input_layer")
+ARCHITECTURE_KEYS = ("hidden_size", "num_layers", "pool", "input_layer", "view_bins")
 #: Name prefixes of the head's tensors in :class:`LSTMClassifier`; everything else but the
 #: standardisation buffers is the encoder.
 HEAD_PREFIX = "head."
@@ -95,12 +95,14 @@ def init_network(init: InitModel, classes: list[str]) -> LSTMClassifier:
     if unexpected or any(not k.startswith(HEAD_PREFIX) for k in missing):
         raise ConfigError(f"init_from: {init.cfg.init_from} does not fit this network "
                           f"(missing {missing}, unexpected {unexpected})")
+    bins, n_src, n_new = src.config.view_bins, len(init.checkpoint.classes), len(classes)
     with torch.no_grad():
         for i, name in enumerate(classes):
             if name in init.checkpoint.classes:
                 j = init.checkpoint.classes.index(name)
-                net.head.weight[i] = src.head.weight[j]
-                net.head.bias[i] = src.head.bias[j]
+                for k in range(bins):  # one row per (view bin, class): bin-major
+                    net.head.weight[k * n_new + i] = src.head.weight[k * n_src + j]
+                    net.head.bias[k * n_new + i] = src.head.bias[k * n_src + j]
     if init.cfg.freeze == "encoder":
         for p in encoder_parameters(net):
             p.requires_grad_(False)

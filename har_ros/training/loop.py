@@ -32,7 +32,9 @@ from har_ros.training.distill import Teachers, distill_loss
 from har_ros.training.evaluation import clip_accuracy, evaluate_windows
 from har_ros.training.init_from import InitModel, init_network, load_init
 from har_ros.training.recipes import Recipe, one_cycle_recipe, predecessor_recipe
-from har_ros.viewpoint import render_random_views
+from har_ros.training.views import view_loss
+from har_ros.view_bins import UNKNOWN_BIN, azimuth_bins, mirrored_bins
+from har_ros.viewpoint import render_random_views, render_random_views_with_azimuths
 
 #: Training windows sampled to compute the feature standardisation statistics.
 STATS_SAMPLE_WINDOWS = 4000
@@ -83,13 +85,22 @@ class TrainingWindows:
         return self.ranges is not None
 
     def build(self) -> WindowIndex:
-        """Windows of the (re-rendered) training clips at every training speed."""
-        seqs = self.seqs
+        """Windows of the (re-rendered) training clips at every training speed, each with the
+        azimuth bin of its camera (``model.view_bins``; UNKNOWN_BIN for clips not rendered)."""
+        seqs, azimuths = self.seqs, np.full(len(self.seqs), np.nan)
         if self.ranges is not None:
-            seqs = only_joints(render_random_views(self.seqs, self.ranges, self.classes,
-                                                   self.rng), self.joints)
-        return build_windows(seqs, self.cfg.rate_hz, self.cfg.window_frames, self.stride,
-                             self.speeds, self.cfg.max_gap_s)
+            seqs, azimuths = render_random_views_with_azimuths(self.seqs, self.ranges,
+                                                               self.classes, self.rng)
+            seqs = only_joints(seqs, self.joints)
+        wi = build_windows(seqs, self.cfg.rate_hz, self.cfg.window_frames, self.stride,
+                           self.speeds, self.cfg.max_gap_s)
+        wi.views = azimuth_bins(azimuths, self.view_bins)[wi.clips]
+        return wi
+
+    @property
+    def view_bins(self) -> int:
+        """Camera-azimuth bins of the network's head (1 = none)."""
+        return int(self.cfg.model.get("view_bins", 1)) if not self.cfg.baseline else 1
 
 
 class BestWeights:
@@ -159,8 +170,16 @@ def train_epoch(model: nn.Module, recipe: Recipe, loss_fn: nn.Module, train_w: W
         win = augment_windows(train_w.gather(b), rng, acfg, mirror_flags=flags)
         y = torch.from_numpy(mirror_labels(train_w.labels[b], flags, swap))
         x = torch.from_numpy(window_features(win, fcfg))
-        logits = model(x)
-        loss = loss_fn(logits, y)
+        bins = model.config.view_bins
+        if bins > 1:
+            views = (train_w.views[b] if train_w.views is not None
+                     else np.full(len(b), UNKNOWN_BIN))
+            joint = model.forward_joint(x)
+            logits = torch.logsumexp(joint, dim=1)
+            loss = view_loss(joint, y, mirrored_bins(views, flags, bins), cfg.label_smoothing)
+        else:
+            logits = model(x)
+            loss = loss_fn(logits, y)
         if teachers is not None:
             w = cfg.distill_weight
             loss = (1 - w) * loss + w * distill_loss(logits, teachers.targets(win))
