@@ -27,20 +27,27 @@ def test_bins_are_centred_on_multiples_of_their_width():
     np.testing.assert_array_equal(azimuth_bins(np.array([22.0, 23.0, -23.0]), 8), [0, 1, 7])
 
 
+def test_the_split_layout_puts_edges_at_the_front_and_the_back():
+    az = np.array([1, 90, 179, -1, -90, -179, 44, 91, 134, 181, -46, np.nan])
+    np.testing.assert_array_equal(azimuth_bins(az[:6], 2, "split"), [0, 0, 0, 1, 1, 1])
+    np.testing.assert_array_equal(azimuth_bins(az[6:], 4, "split"), [0, 1, 1, 2, 3, -1])
+
+
+@pytest.mark.parametrize("layout", ["centred", "split"])
 @pytest.mark.parametrize("bins", [2, 4, 8])
-def test_mirroring_a_window_mirrors_its_bin(bins):
+def test_mirroring_a_window_mirrors_its_bin(bins, layout):
     """Binning the mirrored azimuth -a gives the mirrored bin of a (bins are symmetric about
     azimuth 0), and unknown bins stay unknown."""
     az = np.random.default_rng(0).uniform(-180, 180, 500)
-    width = 360 / bins
-    edge = np.abs(((az / width) + 0.5) % 1.0) < 1e-9  # exactly on an edge: not tested
-    az = az[~edge]
     flags = np.ones(az.size, bool)
-    np.testing.assert_array_equal(mirrored_bins(azimuth_bins(az, bins), flags, bins),
-                                  azimuth_bins(-az, bins))
+    np.testing.assert_array_equal(
+        mirrored_bins(azimuth_bins(az, bins, layout), flags, bins, layout),
+        azimuth_bins(-az, bins, layout))
     views = np.array([1, UNKNOWN_BIN, 1])
-    np.testing.assert_array_equal(mirrored_bins(views, np.array([True, True, False]), bins),
-                                  [(-1) % bins, UNKNOWN_BIN, 1])
+    other = (-1) % bins if layout == "centred" else bins - 2
+    np.testing.assert_array_equal(
+        mirrored_bins(views, np.array([True, True, False]), bins, layout),
+        [other, UNKNOWN_BIN, 1])
 
 
 def _body(t: int = 12) -> np.ndarray:
@@ -128,6 +135,11 @@ def test_loss_is_cross_entropy_over_pairs_or_over_the_class_marginal():
     # the pair target matters: the same class from another bin is a different loss
     other = view_loss(joint.detach(), y, np.array([1, 2, UNKNOWN_BIN, 1]))
     assert float(other) != pytest.approx(float(loss.detach()))
+    # a weight below 1 mixes in the class loss of every window
+    marginal = F.cross_entropy(torch.logsumexp(joint, 1), y)
+    torch.testing.assert_close(view_loss(joint, y, views, weight=0.25),
+                               0.25 * loss + 0.75 * marginal)
+    torch.testing.assert_close(view_loss(joint, y, views, weight=0.0), marginal)
     # label smoothing spreads over every pair
     smooth = view_loss(joint[:1], y[:1], views[:1], label_smoothing=0.1)
     torch.testing.assert_close(smooth, F.cross_entropy(flat[:1], torch.tensor([0]),
@@ -247,3 +259,12 @@ def test_init_from_copies_every_bin_of_a_kept_class(view_model):
         torch.testing.assert_close(net.head.weight[2 * k + 1], src.head.weight[n * k + 2])
         torch.testing.assert_close(net.head.bias[2 * k + 1], src.head.bias[n * k + 2])
     assert not torch.equal(net.head.weight[0], src.head.weight[0])
+
+
+def test_view_settings_are_validated():
+    from har_ros.training.config import TrainConfig
+
+    with pytest.raises(ConfigError, match="view_loss_weight must be in"):
+        TrainConfig.from_dict({"view_loss_weight": 1.5})
+    with pytest.raises(ConfigError, match="view_bin_layout must be one of centred, split"):
+        TrainConfig.from_dict({"view_bin_layout": "sides"})

@@ -18,6 +18,7 @@ from har_ros.augment import AugmentConfig
 from har_ros.errors import ConfigError
 from har_ros.features import FeatureConfig
 from har_ros.resample import DEFAULT_MAX_GAP_S, frames_for
+from har_ros.view_bins import VIEW_BIN_LAYOUTS
 from har_ros.viewpoint import CameraRanges
 
 if TYPE_CHECKING:
@@ -121,6 +122,13 @@ class TrainConfig:
     #: With ``distill_from``: weight of the teachers' probabilities in the loss (the labels
     #: get 1 - this).
     distill_weight: float = 0.5
+    #: With ``model.view_bins`` > 1: weight of the (view bin, class) pair loss; the class
+    #: loss (its probability summed over the bins) gets 1 - this.
+    view_loss_weight: float = 1.0
+    #: With ``model.view_bins`` > 1, how bins cut the circle of azimuths: "centred" (bin 0
+    #: centred on the front; 4 bins are front, right side, back, left side) or "split" (bin
+    #: edges at the front and the back; 2 bins are the person's right and left side).
+    view_bin_layout: str = "centred"
     #: Keep only this many labelled clips per class of the training part (drawn at random
     #: with ``seed``, before the validation clips are taken from them; 0 = all): the
     #: few-shot setting. The other training clips are left out, or with ``self_training``
@@ -162,6 +170,11 @@ class TrainConfig:
                 isinstance(f, str) and f for f in cfg.distill_from):
             raise ConfigError("distill_from must be a list of model folders, got "
                               f"{cfg.distill_from!r}")
+        if not 0.0 <= cfg.view_loss_weight <= 1.0:
+            raise ConfigError(f"view_loss_weight must be in [0, 1], got {cfg.view_loss_weight}")
+        if cfg.view_bin_layout not in VIEW_BIN_LAYOUTS:
+            raise ConfigError(f"view_bin_layout must be one of {', '.join(VIEW_BIN_LAYOUTS)}, "
+                              f"got {cfg.view_bin_layout!r}")
         if not 0.0 < cfg.distill_weight <= 1.0:
             raise ConfigError(f"distill_weight must be in (0, 1], got {cfg.distill_weight}")
         if not 0.0 <= cfg.encoder_lr_scale <= 1.0:

@@ -94,7 +94,7 @@ class TrainingWindows:
             seqs = only_joints(seqs, self.joints)
         wi = build_windows(seqs, self.cfg.rate_hz, self.cfg.window_frames, self.stride,
                            self.speeds, self.cfg.max_gap_s)
-        wi.views = azimuth_bins(azimuths, self.view_bins)[wi.clips]
+        wi.views = azimuth_bins(azimuths, self.view_bins, self.cfg.view_bin_layout)[wi.clips]
         return wi
 
     @property
@@ -176,7 +176,8 @@ def train_epoch(model: nn.Module, recipe: Recipe, loss_fn: nn.Module, train_w: W
                      else np.full(len(b), UNKNOWN_BIN))
             joint = model.forward_joint(x)
             logits = torch.logsumexp(joint, dim=1)
-            loss = view_loss(joint, y, mirrored_bins(views, flags, bins), cfg.label_smoothing)
+            views = mirrored_bins(views, flags, bins, cfg.view_bin_layout)
+            loss = view_loss(joint, y, views, cfg.label_smoothing, cfg.view_loss_weight)
         else:
             logits = model(x)
             loss = loss_fn(logits, y)
