@@ -343,7 +343,8 @@ def viewpoints() -> str:
                  f"{r['placements']['az0_el0']:.3f}",
                  pct(r["walkers_ok_walk_fraction"]) if r.get("walkers_ok_walk_fraction") else ""]
                 for r in ab["runs"]]
-        parts += ["Ablations (one seed each; `bench/results/viewpoint_ablations.json`):",
+        parts += ["Ablations (one seed each unless the change says otherwise; "
+                  "`bench/results/viewpoint_ablations.json`):",
                   table(["change", "mean", "worst", "frontal", "walkers: OK says walk"], rows)]
     rows = []
     for name, title in WALKER_FILES:
