@@ -33,7 +33,7 @@ from har_ros.training.evaluation import clip_accuracy, evaluate_windows
 from har_ros.training.init_from import InitModel, init_network, load_init
 from har_ros.training.recipes import Recipe, one_cycle_recipe, predecessor_recipe
 from har_ros.training.views import view_loss
-from har_ros.view_bins import UNKNOWN_BIN, azimuth_bins, mirrored_bins
+from har_ros.view_bins import azimuth_bins, mirrored_bins
 from har_ros.viewpoint import render_random_views, render_random_views_with_azimuths
 
 #: Training windows sampled to compute the feature standardisation statistics.
@@ -172,11 +172,9 @@ def train_epoch(model: nn.Module, recipe: Recipe, loss_fn: nn.Module, train_w: W
         x = torch.from_numpy(window_features(win, fcfg))
         bins = model.config.view_bins
         if bins > 1:
-            views = (train_w.views[b] if train_w.views is not None
-                     else np.full(len(b), UNKNOWN_BIN))
             joint = model.forward_joint(x)
             logits = torch.logsumexp(joint, dim=1)
-            views = mirrored_bins(views, flags, bins, cfg.view_bin_layout)
+            views = mirrored_bins(train_w.views[b], flags, bins, cfg.view_bin_layout)
             loss = view_loss(joint, y, views, cfg.label_smoothing, cfg.view_loss_weight)
         else:
             logits = model(x)
