@@ -100,7 +100,7 @@ class TrainingWindows:
     @property
     def view_bins(self) -> int:
         """Camera-azimuth bins of the network's head (1 = none)."""
-        return int(self.cfg.model.get("view_bins", 1)) if not self.cfg.baseline else 1
+        return self.cfg.model_config(input_size=1, num_classes=2).view_bins
 
 
 class BestWeights:
